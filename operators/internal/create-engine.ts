@@ -1,0 +1,60 @@
+import { Subject } from 'rxjs';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { Archiver, Connector, Decorator, Dispatcher, Worker } from '../../src/plugin/base-plugin.js';
+import { DEFAULTS } from '../../src/config/settings.js';
+import type { PluginManager } from '../../src/plugin/plugin-manager.js';
+import type { Engine, Failure } from './engine.js';
+import { Semaphore } from './semaphore.js';
+
+export interface EngineOptions {
+  manager: PluginManager;
+  log?: Logger;
+  maxRecursion?: number;
+  maxRequiredWorkerDepth?: number;
+  alwaysDispatch?: string[];
+  payloadConcurrency?: number;
+  workerConcurrency?: number;
+  pluginTimeout?: number;
+  requestTimeout?: number;
+  dispatchers?: Dispatcher[];
+  destArchivers?: Archiver[];
+  sourceArchivers?: Archiver[];
+  decorators?: Decorator[];
+  connectors?: Connector[];
+}
+
+/**
+ * An engine for a hand-built pipeline, without the `Stoq` facade: plugins are already loaded
+ * (e.g. with `PluginManager.loadPlugin`), workers are loaded on demand from `manager`.
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const pluginTimeout = options.pluginTimeout ?? DEFAULTS.pluginTimeout;
+  const limiters = new Map<string, Semaphore | undefined>();
+  return {
+    log: options.log ?? options.manager.log ?? createLogger(),
+    maxRecursion: options.maxRecursion ?? DEFAULTS.maxRecursion,
+    maxRequiredWorkerDepth: options.maxRequiredWorkerDepth ?? DEFAULTS.maxRequiredWorkerDepth,
+    alwaysDispatch: options.alwaysDispatch ?? [],
+    payloadConcurrency: options.payloadConcurrency ?? DEFAULTS.payloadConcurrency,
+    dispatchers: options.dispatchers ?? [],
+    destArchivers: options.destArchivers ?? [],
+    sourceArchivers: new Map((options.sourceArchivers ?? []).map((a) => [a.plugin_name, a])),
+    decorators: options.decorators ?? [],
+    connectors: options.connectors ?? [],
+    loadWorker: (name) => options.manager.loadPlugin(name, 'worker') as Promise<Worker>,
+    limiter: new Semaphore(options.workerConcurrency ?? DEFAULTS.workerConcurrency),
+    pluginLimiter: (name) => {
+      if (!limiters.has(name)) {
+        const n = Number(options.manager.loadedPlugins.get(name)?.options['concurrency']);
+        limiters.set(name, Number.isInteger(n) && n > 0 ? new Semaphore(n) : undefined);
+      }
+      return limiters.get(name);
+    },
+    timeoutSeconds: (plugin) => {
+      const t = Number(plugin.options['timeout']);
+      return Number.isFinite(t) && t > 0 ? t : pluginTimeout;
+    },
+    requestTimeoutSeconds: options.requestTimeout,
+    failures: new Subject<Failure>(),
+  };
+}

@@ -1,0 +1,43 @@
+import type { Subject } from 'rxjs';
+import type { Logger } from '../../src/log/logger.js';
+import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Worker } from '../../src/plugin/base-plugin.js';
+import type { Semaphore } from './semaphore.js';
+
+/** A failure that has no response to live in (connector, provider, task), for callers to observe. */
+export interface Failure {
+  stage: 'connector' | 'provider' | 'task' | 'request';
+  plugin_name: string | null;
+  error: string;
+  scan_id?: string;
+}
+
+/**
+ * Everything the pipeline stages need from a configured instance: settings, loaded plugins and
+ * shared limits. `Stoq` builds one; custom pipelines can build their own with `createEngine`.
+ */
+export interface Engine {
+  log: Logger;
+  /** Extraction depth: payloads deeper than this are recorded, not scanned. */
+  maxRecursion: number;
+  maxRequiredWorkerDepth: number;
+  alwaysDispatch: string[];
+  /** Payloads of one request scanned at once (the `expand` concurrency). */
+  payloadConcurrency: number;
+  dispatchers: Dispatcher[];
+  destArchivers: Archiver[];
+  sourceArchivers: Map<string, Archiver>;
+  decorators: Decorator[];
+  connectors: Connector[];
+  /** Load a worker by name (cached); rejects with a message naming the plugin. */
+  loadWorker(name: string): Promise<Worker>;
+  /** Global limit on plugin calls in flight. */
+  limiter: Semaphore;
+  /** The plugin's own concurrency limit (its `concurrency` option), if any. */
+  pluginLimiter(name: string): Semaphore | undefined;
+  /** The plugin's timeout in seconds (its `timeout` option, else the engine default). */
+  timeoutSeconds(plugin: BasePlugin): number | undefined;
+  /** Whole-request deadline in seconds, if any. */
+  requestTimeoutSeconds?: number;
+  /** Failures with no response to record them in. */
+  failures: Subject<Failure>;
+}

@@ -1,0 +1,51 @@
+import { map, type OperatorFunction } from 'rxjs';
+import { StoqResponse } from '../src/model/stoq-response.js';
+import type { PayloadNode, ScanContext } from './internal/scan-context.js';
+
+const compareOrder = (a: Array<number | string>, b: Array<number | string>): number => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+};
+
+/**
+ * Put the request's payloads in a deterministic order: the initial payloads, then each depth of
+ * extraction in turn, children ordered by their parent's place, the wave and name of the worker
+ * that extracted them, and their index in that worker's answer. Never depends on timing.
+ */
+export function orderPayloads(ctx: ScanContext): void {
+  const rank = new Map<PayloadNode, number>();
+  const ordered: PayloadNode[] = [];
+  const byDepth = new Map<number, PayloadNode[]>();
+  for (const n of ctx.nodes) {
+    const list = byDepth.get(n.depth) ?? [];
+    list.push(n);
+    byDepth.set(n.depth, list);
+  }
+  const depths = [...byDepth.keys()].sort((a, b) => a - b);
+  for (const d of depths) {
+    const level = byDepth.get(d)!;
+    level.sort((a, b) => (rank.get(a.parent!) ?? 0) - (rank.get(b.parent!) ?? 0) || compareOrder(a.order, b.order));
+    for (const n of level) {
+      rank.set(n, ordered.length);
+      ordered.push(n);
+    }
+  }
+  ctx.request.payloads = ordered.map((n) => n.payload);
+}
+
+/** Build the response once every payload is done: ordered results, `time` = completion time. */
+export function toResponse(ctx: ScanContext): StoqResponse {
+  orderPayloads(ctx);
+  return new StoqResponse({ request: ctx.request });
+}
+
+/**
+ * The respond stage as an operator: whatever came before signals completion; one response out.
+ */
+export function respond<T>(ctx: ScanContext): OperatorFunction<T, StoqResponse> {
+  return map(() => toResponse(ctx));
+}

@@ -1,0 +1,68 @@
+import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import { formatError } from '../src/exceptions.js';
+import { ArchiverResponse } from '../src/model/archiver-response.js';
+import { Payload } from '../src/model/payload.js';
+import { Request } from '../src/model/request.js';
+import { RequestMeta } from '../src/model/request-meta.js';
+import type { ProviderItem } from '../src/plugin/provider-item.js';
+import type { Engine } from './internal/engine.js';
+import { invokePlugin } from './internal/invoke.js';
+
+const isPayloadLike = (v: unknown): v is Payload => v instanceof Payload || (typeof v === 'object' && v !== null && 'content' in v && 'results' in v);
+const isRequestLike = (v: unknown): v is Request => v instanceof Request || (typeof v === 'object' && v !== null && 'payloads' in v && 'request_meta' in v);
+
+function metaFor(requestMeta: RequestMeta | undefined): RequestMeta {
+  // A fresh copy per request: mutations by plugins must not leak into the next request (§7.30).
+  return requestMeta ? requestMeta.clone() : new RequestMeta();
+}
+
+/**
+ * Turn one provider item into the requests to scan. A `Payload` becomes a request of its own; a
+ * `Request` keeps its metadata unless it is all defaults (then the run's `requestMeta` applies);
+ * a task `{archiverName: meta}` is fetched through that source archiver, one request per entry.
+ * Anything that cannot be turned into a request is logged and published on `engine.failures`,
+ * never thrown (upstream could hang the run, §7.5).
+ */
+export async function itemToRequests(engine: Engine, item: ProviderItem, requestMeta?: RequestMeta, signal?: AbortSignal): Promise<Request[]> {
+  if (isPayloadLike(item)) return [new Request({ payloads: [item], request_meta: metaFor(requestMeta) })];
+  if (isRequestLike(item)) {
+    if (requestMeta && (!(item.request_meta instanceof RequestMeta) || item.request_meta.isDefault())) item.request_meta = metaFor(requestMeta);
+    return [item];
+  }
+  const fail = (pluginName: string | null, error: string) => {
+    engine.log.warn({ plugin: pluginName }, error);
+    engine.failures.next({ stage: 'task', plugin_name: pluginName, error });
+  };
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    fail(null, `Provider item ignored: expected a Payload, a Request or an {archiver: meta} task, got ${Array.isArray(item) ? 'an array' : typeof item}`);
+    return [];
+  }
+  const requests: Request[] = [];
+  for (const [archiverName, taskMeta] of Object.entries(item)) {
+    engine.log.debug({ source_archiver: archiverName, task_meta: taskMeta }, 'Provider task received');
+    const archiver = engine.sourceArchivers.get(archiverName);
+    if (!archiver?.get) {
+      fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": no such source archiver is loaded`);
+      continue;
+    }
+    try {
+      const task = new ArchiverResponse({ results: taskMeta as Record<string, unknown> });
+      const payload = await invokePlugin(engine, archiver, (c) => archiver.get!(task, c), { signal, log: archiver.log });
+      if (payload) requests.push(new Request({ payloads: [payload], request_meta: metaFor(requestMeta) }));
+      else fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": it returned no payload`);
+    } catch (err) {
+      fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": ${formatError(err)}`);
+    }
+  }
+  return requests;
+}
+
+/**
+ * Provider items in, requests out (see `itemToRequests`).
+ *
+ * @example
+ * ingest(engine, providers, context).pipe(toRequests(engine)).subscribe((request) => ...);
+ */
+export function toRequests(engine: Engine, requestMeta?: RequestMeta, concurrency = Infinity): OperatorFunction<ProviderItem, Request> {
+  return mergeMap((item) => from(itemToRequests(engine, item, requestMeta)).pipe(mergeMap((requests) => from(requests))), concurrency);
+}

@@ -1,0 +1,19 @@
+// Copies what tsc does not emit into dist/: plugin manifests, rules and other data files, so the
+// bundled plugins load from dist/plugins exactly as they are laid out in plugins/.
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const from = join(root, 'plugins');
+const to = join(root, 'dist', 'plugins');
+
+const skip = (path) => /\.ts$/.test(path) && !path.endsWith('.d.ts');
+function copy(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === 'node_modules' || name === 'test' || name === 'fixtures') continue;
+    if (statSync(path).isDirectory()) copy(path);
+    else if (!skip(path) && !name.endsWith('.md')) cpSync(path, join(to, relative(from, path)));
+  }
+}
+copy(from);

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** A list given as a YAML list or as upstream's comma-separated string. */
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+const count = z.number().int().nonnegative();
+const positiveSeconds = z.number().positive();
+
+/** The `core:` section of `stoq.yaml`: upstream's `[core]` keys plus rxstoq's own. */
+export const CoreConfigSchema = z
+  .object({
+    max_queue: count.optional(),
+    provider_consumers: z.number().int().positive().optional(),
+    max_recursion: count.optional(),
+    max_required_worker_depth: count.optional(),
+    log_dir: z.string().nullable().optional(),
+    log_level: z.string().optional(),
+    /** Accepted for upstream compatibility; rotation is left to the OS (logrotate). */
+    log_maxbytes: count.optional(),
+    log_backup_count: count.optional(),
+    log_syntax: z.enum(['text', 'json']).optional(),
+    plugin_dir_list: list.optional(),
+    providers: list.optional(),
+    source_archivers: list.optional(),
+    dest_archivers: list.optional(),
+    connectors: list.optional(),
+    dispatchers: list.optional(),
+    decorators: list.optional(),
+    always_dispatch: list.optional(),
+    // rxstoq extensions
+    /** Payloads scanned at once within one request. */
+    payload_concurrency: z.number().int().positive().optional(),
+    /** Plugin calls in flight at once, across all payloads and requests of this instance. */
+    worker_concurrency: z.number().int().positive().optional(),
+    /** Default per-plugin-call timeout, seconds. */
+    plugin_timeout: positiveSeconds.optional(),
+    /** Whole-request deadline, seconds. */
+    request_timeout: positiveSeconds.optional(),
+  })
+  .strict();
+
+export type CoreConfig = z.infer<typeof CoreConfigSchema>;
+
+/** Every other top-level key is one plugin's options section. */
+export const ConfigFileSchema = z
+  .object({ core: CoreConfigSchema.default({}) })
+  .catchall(z.record(z.string(), z.unknown()).nullable().transform((v) => v ?? {}));
+
+export type ConfigFile = { core: CoreConfig; [plugin: string]: Record<string, unknown> };

@@ -1,0 +1,46 @@
+/**
+ * rxstoq — stoQ v3's analysis framework as an RxJS stream pipeline.
+ * The package root: data classes, plugin base classes, the `Stoq` facade and helpers.
+ * The pipeline stages themselves are exported from `rxstoq/operators`.
+ */
+export * from './model/index.js';
+export { StoqError as Error } from './model/stoq-error.js';
+export { formatError, StoqException, StoqPluginException, StoqPluginNotFound } from './exceptions.js';
+export { getMd5, getSha1, getSha256, getSha512, mergeDicts } from './hashing.js';
+export { createLogger, normaliseLevel, type Logger, type LoggerOptions } from './log/logger.js';
+export {
+  ArchiverPlugin,
+  BasePlugin,
+  ConnectorPlugin,
+  DecoratorPlugin,
+  DispatcherPlugin,
+  PLUGIN_BASE,
+  ProviderPlugin,
+  WorkerPlugin,
+  type Archiver,
+  type Connector,
+  type Decorator,
+  type Dispatcher,
+  type Provider,
+  type Worker,
+} from './plugin/base-plugin.js';
+export { ManifestSchema, readManifest, type Manifest } from './plugin/manifest.js';
+export type { CallContext, PluginConfig } from './plugin/plugin-config.js';
+export { PluginManager, type PluginListing, type PluginManagerOptions } from './plugin/plugin-manager.js';
+export {
+  onItemDone,
+  pullFrom,
+  type ArchiverTask,
+  type Demand,
+  type IngestContext,
+  type ItemOutcome,
+  type ProviderItem,
+} from './plugin/provider-item.js';
+export { rolesOf, type Role } from './plugin/roles.js';
+export { BUNDLED_PLUGIN_DIR } from './plugin/bundled.js';
+export { envPrefix } from './plugin/options.js';
+export { ConfigFileSchema, CoreConfigSchema, type ConfigFile, type CoreConfig } from './config/config-schema.js';
+export { loadConfig, CONFIG_FILE_NAME } from './config/load-config.js';
+export { DEFAULTS } from './config/settings.js';
+export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
+export { STOQ_API_VERSION, VERSION } from './version.js';

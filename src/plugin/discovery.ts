@@ -1,0 +1,88 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { RUNNING_FROM_SOURCE } from './bundled.js';
+import { MANIFEST_SUFFIXES, readManifest, type Manifest } from './manifest.js';
+
+export interface PluginInfo {
+  name: string;
+  manifest: Manifest;
+  manifestPath: string;
+  modulePath: string;
+  pluginDir: string;
+}
+
+// TypeScript modules only load under a TS-aware runner (vitest, tsx); built code never picks them.
+const MODULE_EXTENSIONS = RUNNING_FROM_SOURCE ? ['.js', '.mjs', '.ts'] : ['.js', '.mjs'];
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+function* walk(dir: string): Generator<string> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  // Sorted, so which of two same-named plugins in one tree wins never depends on the file system.
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) yield* walk(full);
+    } else if (e.isFile() && MANIFEST_SUFFIXES.some((s) => e.name.endsWith(s))) {
+      yield full;
+    }
+  }
+}
+
+export function findModule(pluginDir: string, module: string): string | undefined {
+  const direct = join(pluginDir, module);
+  if (MODULE_EXTENSIONS.some((ext) => module.endsWith(ext)) && existsSync(direct)) return direct;
+  for (const ext of MODULE_EXTENSIONS) {
+    if (existsSync(direct + ext)) return direct + ext;
+  }
+  return undefined;
+}
+
+/**
+ * Index every plugin manifest under `dirs` (recursively). Later directories override earlier ones;
+ * nothing is imported here. Bad manifests and missing modules are skipped with a warning that
+ * names the file.
+ */
+export function discoverPlugins(dirs: string[], log: Logger): Map<string, PluginInfo> {
+  const found = new Map<string, PluginInfo>();
+  for (const raw of dirs) {
+    const dir = resolve(raw.trim());
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) {
+      log.warn({ dir }, `Invalid plugin directory specified, skipping: ${dir}`);
+      continue;
+    }
+    for (const manifestPath of walk(dir)) {
+      let manifest: Manifest;
+      try {
+        manifest = readManifest(manifestPath);
+      } catch (err) {
+        log.warn({ file: manifestPath }, `Error parsing plugin manifest, skipping: ${(err as Error).message}`);
+        continue;
+      }
+      const pluginDir = dirname(manifestPath);
+      const modulePath = findModule(pluginDir, manifest.module);
+      if (!modulePath) {
+        log.warn({ file: manifestPath }, `Unable to find module "${manifest.module}" (${MODULE_EXTENSIONS.join(', ')}) next to ${manifestPath}, skipping`);
+        continue;
+      }
+      const previous = found.get(manifest.name);
+      if (previous && dirname(previous.pluginDir).startsWith(dir)) {
+        log.warn({ plugin: manifest.name }, `Plugin ${manifest.name} is defined twice in ${dir}; using ${manifestPath}`);
+      }
+      found.set(manifest.name, { name: manifest.name, manifest, manifestPath, modulePath, pluginDir });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,198 @@
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { StoqException, StoqPluginException, StoqPluginNotFound } from '../exceptions.js';
+import type { Logger } from '../log/logger.js';
+import { STOQ_API_VERSION } from '../version.js';
+import { PLUGIN_BASE, type BasePlugin } from './base-plugin.js';
+import { BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR } from './bundled.js';
+import { resolve } from 'node:path';
+import { discoverPlugins, type PluginInfo } from './discovery.js';
+import { envOptions, mergeOptions, validateOptions } from './options.js';
+import { ROLE_METHODS, playsRole, type Role } from './roles.js';
+
+export interface PluginManagerOptions {
+  pluginDirList?: string[];
+  /** Per-plugin options, highest precedence. */
+  pluginOpts?: Record<string, Record<string, unknown>>;
+  /** Per-plugin sections of the config file. */
+  configSections?: Record<string, Record<string, unknown>>;
+  /** Index the bundled plugins (lowest precedence: any plugin folder overrides them). Default true. */
+  includeBundled?: boolean;
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PluginListing {
+  /** Roles the plugin's class plays: 'Worker', 'Dispatcher', ... ('UNKNOWN' if it will not import). */
+  classes: string[];
+  version: string;
+  description: string;
+}
+
+type PluginClass = (new (config: import('./plugin-config.js').PluginConfig) => BasePlugin) & {
+  optionsSchema?: z.ZodType;
+};
+
+const ROLE_LABELS: Record<Role, string> = {
+  archiver: 'Archiver',
+  connector: 'Connector',
+  decorator: 'Decorator',
+  dispatcher: 'Dispatcher',
+  provider: 'Provider',
+  worker: 'Worker',
+};
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Plugin classes a module exports: subclasses of the framework's bases that implement a role. */
+function pluginClasses(mod: Record<string, unknown>): PluginClass[] {
+  const seen = new Set<unknown>();
+  const out: PluginClass[] = [];
+  for (const value of Object.values(mod)) {
+    if (typeof value !== 'function' || seen.has(value)) continue;
+    seen.add(value);
+    const cls = value as unknown as Record<symbol, unknown> & { prototype: object };
+    if (!cls[PLUGIN_BASE] || Object.hasOwn(cls, PLUGIN_BASE)) continue;
+    const implementsRole = Object.values(ROLE_METHODS)
+      .flat()
+      .some((m) => typeof (cls.prototype as Record<string, unknown>)[m] === 'function');
+    if (implementsRole) out.push(value as unknown as PluginClass);
+  }
+  return out;
+}
+
+/**
+ * Finds plugins (manifests) in the plugin path and loads them on demand, one cached instance
+ * per name, shared by every role it plays.
+ */
+export class PluginManager {
+  protected readonly pluginInfo: Map<string, PluginInfo>;
+  protected readonly loaded = new Map<string, Promise<BasePlugin>>();
+  protected readonly instances = new Map<string, BasePlugin>();
+  protected readonly pluginOpts: Record<string, Record<string, unknown>>;
+  protected readonly configSections: Record<string, Record<string, unknown>>;
+  protected readonly env: NodeJS.ProcessEnv;
+  readonly log: Logger;
+
+  constructor(options: PluginManagerOptions) {
+    this.log = options.log;
+    this.pluginOpts = options.pluginOpts ?? {};
+    this.configSections = options.configSections ?? {};
+    this.env = options.env ?? process.env;
+    // The checkout's own plugins/ folder is the bundled set (already indexed, or its sources).
+    const own = new Set([BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR]);
+    const userDirs = (options.pluginDirList ?? []).filter((d) => !own.has(resolve(d.trim()).replace(/\/$/, '')));
+    const dirs = [...(options.includeBundled === false ? [] : [BUNDLED_PLUGIN_DIR]), ...userDirs];
+    this.pluginInfo = discoverPlugins(dirs, this.log);
+  }
+
+  /** Where a plugin was found, or undefined. */
+  pluginDetails(name: string): PluginInfo | undefined {
+    return this.pluginInfo.get(name.trim());
+  }
+
+  /** Loaded instances, by name. */
+  get loadedPlugins(): ReadonlyMap<string, BasePlugin> {
+    return this.instances;
+  }
+
+  /**
+   * Load (once) and return the plugin called `name`. With `role`, also check it can play that
+   * role, so a misconfigured name fails at load time with a clear message.
+   */
+  async loadPlugin(name: string, role?: Role): Promise<BasePlugin> {
+    const key = name.trim();
+    let pending = this.loaded.get(key);
+    if (!pending) {
+      pending = this.instantiate(key);
+      this.loaded.set(key, pending);
+      // Failed loads are not cached: a later call retries (the error may be transient).
+      pending.then(
+        (p) => this.instances.set(key, p),
+        () => this.loaded.delete(key),
+      );
+    }
+    const plugin = await pending;
+    if (role && !playsRole(plugin, role)) {
+      throw new StoqPluginException(
+        `Plugin "${key}" cannot be used as a ${role}: it implements none of ${ROLE_METHODS[role].map((m) => `${m}()`).join(', ')}`,
+      );
+    }
+    return plugin;
+  }
+
+  protected async importClass(info: PluginInfo): Promise<PluginClass> {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(info.modulePath).href)) as Record<string, unknown>;
+    } catch (err) {
+      throw new StoqPluginException(`Plugin "${info.name}": failed to import ${info.modulePath}: ${(err as Error).message}`, { cause: err });
+    }
+    const classes = pluginClasses(mod);
+    if (classes.length === 0) {
+      throw new StoqException(`No valid plugin classes found in the module for ${info.name} (${info.modulePath})`);
+    }
+    if (classes.length > 1) {
+      throw new StoqException(
+        `Multiple possible plugin classes found in the module for ${info.name}, unable to distinguish which to use (${info.modulePath}: ${classes.map((c) => c.name).join(', ')})`,
+      );
+    }
+    return classes[0]!;
+  }
+
+  protected async instantiate(name: string): Promise<BasePlugin> {
+    const info = this.pluginInfo.get(name);
+    if (!info) throw new StoqPluginNotFound(`The plugin "${name}" is invalid or does not exist in your plugin path`);
+    const min = info.manifest.min_stoq_version;
+    if (min && compareVersions(STOQ_API_VERSION, min) < 0) {
+      this.log.warn({ plugin: name, min_stoq_version: min }, `Plugin ${name} not compatible with this version of stoQ. Unpredictable results may occur!`);
+    }
+    const cls = await this.importClass(info);
+    const merged = mergeOptions(info.manifest.options, this.configSections[name], envOptions(name, this.env), this.pluginOpts[name]);
+    const options = validateOptions(name, cls.optionsSchema, merged);
+    const plugin = new cls({ name, manifest: info.manifest, options, pluginDir: info.pluginDir, log: this.log.child({ plugin: name }) });
+    if (typeof plugin.setup === 'function') {
+      try {
+        await plugin.setup();
+      } catch (err) {
+        throw new StoqPluginException(`Plugin "${name}" failed to set up: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return plugin;
+  }
+
+  /** Every discovered plugin with its roles, version and description. */
+  async listPlugins(): Promise<Record<string, PluginListing>> {
+    const out: Record<string, PluginListing> = {};
+    const names = [...this.pluginInfo.keys()].sort();
+    for (const name of names) {
+      const info = this.pluginInfo.get(name)!;
+      let classes: string[];
+      try {
+        const cls = await this.importClass(info);
+        const proto = cls.prototype as Record<string, unknown>;
+        classes = (Object.keys(ROLE_METHODS) as Role[])
+          .filter((r) => ROLE_METHODS[r].some((m) => typeof proto[m] === 'function'))
+          .map((r) => ROLE_LABELS[r]);
+      } catch {
+        classes = ['UNKNOWN'];
+      }
+      out[name] = { classes, version: info.manifest.version, description: info.manifest.description };
+    }
+    return out;
+  }
+
+  /** Close every loaded plugin that holds resources. */
+  async closePlugins(): Promise<void> {
+    const plugins = [...this.instances.values()];
+    await Promise.allSettled(plugins.map((p) => p.close?.()));
+  }
+}

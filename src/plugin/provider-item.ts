@@ -1,0 +1,81 @@
+import { Observable } from 'rxjs';
+import type { Logger } from '../log/logger.js';
+import type { Payload } from '../model/payload.js';
+import type { Request } from '../model/request.js';
+
+/** A task for source archivers: `{archiverName: taskMeta}`; each entry becomes one request. */
+export type ArchiverTask = Record<string, Record<string, unknown>>;
+
+export type ProviderItem = Payload | Request | ArchiverTask;
+
+/**
+ * Credits the engine hands out so pull-based providers read only as fast as scans finish:
+ * one credit per item, returned when that item's scans are done.
+ */
+export interface Demand {
+  /** Resolves when the engine can take one more item (or rejects when the run is stopping). */
+  acquire(signal?: AbortSignal): Promise<void>;
+}
+
+export interface IngestContext {
+  /** Aborted when the run is stopping; providers stop reading and complete. */
+  signal: AbortSignal;
+  demand: Demand;
+  log: Logger;
+}
+
+/** Marker carried by items whose provider wants to hear when they are done. */
+export const ITEM_DONE = Symbol.for('rxstoq.itemDone');
+
+export interface ItemOutcome {
+  ok: boolean;
+  /** Why the item could not be turned into saved results, when `ok` is false. */
+  error?: string;
+}
+
+/** Attach a completion callback to a provider item (e.g. to XACK a queue entry after saving). */
+export function onItemDone<T extends object>(item: T, callback: (outcome: ItemOutcome) => void | Promise<void>): T {
+  Object.defineProperty(item, ITEM_DONE, { value: callback, enumerable: false, configurable: true });
+  return item;
+}
+
+export function itemDoneCallback(item: unknown): ((outcome: ItemOutcome) => void | Promise<void>) | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  return (item as { [ITEM_DONE]?: (outcome: ItemOutcome) => void | Promise<void> })[ITEM_DONE];
+}
+
+/**
+ * An Observable over an async source that pulls the next item only when the engine grants a
+ * credit, and stops pulling (calling the iterator's `return`) when unsubscribed or aborted.
+ */
+export function pullFrom<T>(context: IngestContext, source: AsyncIterable<T> | Iterable<T>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    const iterator =
+      Symbol.asyncIterator in source
+        ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
+        : (source as Iterable<T>)[Symbol.iterator]();
+    (async () => {
+      try {
+        while (!stop.signal.aborted && !context.signal.aborted) {
+          await context.demand.acquire(stop.signal);
+          if (stop.signal.aborted) break;
+          const step = await iterator.next();
+          if (step.done) break;
+          subscriber.next(step.value);
+        }
+        subscriber.complete();
+      } catch (err) {
+        if (stop.signal.aborted || context.signal.aborted) subscriber.complete();
+        else subscriber.error(err);
+      }
+    })();
+    return () => {
+      stop.abort();
+      context.signal.removeEventListener('abort', onAbort);
+      void iterator.return?.();
+    };
+  });
+}

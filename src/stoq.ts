@@ -1,0 +1,343 @@
+import { realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defer, finalize, lastValueFrom, mergeMap, toArray, type Observable, type Subject } from 'rxjs';
+import type { DestinationStream } from 'pino';
+import { connect, saveResponse } from '../operators/connect.js';
+import { ingest } from '../operators/ingest.js';
+import type { Engine, Failure } from '../operators/internal/engine.js';
+import { createEngine } from '../operators/internal/create-engine.js';
+import { Semaphore } from '../operators/internal/semaphore.js';
+import { reconstructSubresponses } from '../operators/reconstruct.js';
+import { scanRequest } from '../operators/scan-request.js';
+import { itemToRequests } from '../operators/to-requests.js';
+import type { ConfigFile } from './config/config-schema.js';
+import { CONFIG_FILE_NAME, loadConfig } from './config/load-config.js';
+import { cleanList, DEFAULTS, pick, resolvePluginDirs } from './config/settings.js';
+import { formatError, StoqException } from './exceptions.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { Payload, type Content } from './model/payload.js';
+import { PayloadMeta } from './model/payload-meta.js';
+import { Request } from './model/request.js';
+import { RequestMeta } from './model/request-meta.js';
+import type { StoqResponse } from './model/stoq-response.js';
+import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Provider, Worker } from './plugin/base-plugin.js';
+import { PluginManager, type PluginListing } from './plugin/plugin-manager.js';
+import { itemDoneCallback, type Demand, type ProviderItem } from './plugin/provider-item.js';
+import type { Role } from './plugin/roles.js';
+
+export interface StoqOptions {
+  /** Folder holding `stoq.yaml` and, by default, `plugins/`. Default: the working directory. */
+  baseDir?: string;
+  /** Config file; default `<baseDir>/stoq.yaml`. Optional unless named explicitly. */
+  configFile?: string;
+  /** Also write JSON logs to `<logDir>/stoq.log`. Default: none (upstream wrote ./logs, §7.19). */
+  logDir?: string | null;
+  logLevel?: string;
+  /** A pino logger to use instead of creating one. */
+  logger?: Logger;
+  /** Where the created logger writes (default stderr). */
+  logDestination?: DestinationStream;
+  /** Pretty log lines (the CLI sets this when stderr is a terminal). */
+  prettyLogs?: boolean;
+  pluginDirList?: string[];
+  pluginOpts?: Record<string, Record<string, unknown>>;
+  providers?: string[];
+  providerConsumers?: number;
+  sourceArchivers?: string[];
+  destArchivers?: string[];
+  connectors?: string[];
+  dispatchers?: string[];
+  decorators?: string[];
+  alwaysDispatch?: string[];
+  maxQueue?: number;
+  maxRecursion?: number;
+  maxRequiredWorkerDepth?: number;
+  /** Payloads of one request scanned at once. */
+  payloadConcurrency?: number;
+  /** Plugin calls in flight at once across this instance. */
+  workerConcurrency?: number;
+  /** Default plugin-call timeout in seconds (a plugin's `timeout` option overrides it). */
+  pluginTimeout?: number;
+  /** Whole-request deadline in seconds. */
+  requestTimeout?: number;
+  /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ScanOptions {
+  payloadMeta?: PayloadMeta;
+  requestMeta?: RequestMeta;
+  addStartDispatch?: string[];
+  signal?: AbortSignal;
+}
+
+export interface RunOptions {
+  requestMeta?: RequestMeta;
+  addStartDispatch?: string[];
+  /** Abort to stop: providers stop reading, in-flight scans finish within `graceSeconds`. */
+  signal?: AbortSignal;
+  /** How long in-flight scans may go on after `signal` aborts before they are cancelled. Default 30. */
+  graceSeconds?: number;
+}
+
+export interface RunSummary {
+  /** Provider items received. */
+  items: number;
+  /** Responses produced and handed to connectors. */
+  responses: number;
+  /** Items, tasks, providers and connectors that failed. */
+  failures: Failure[];
+}
+
+/** Provider credits: one per item in the pipeline, returned when the item is done. */
+class Credits implements Demand {
+  #outstanding = 0;
+  constructor(private readonly semaphore: Semaphore) {}
+  async acquire(signal?: AbortSignal): Promise<void> {
+    await this.semaphore.acquire(signal);
+    this.#outstanding++;
+  }
+  itemDone(): void {
+    if (this.#outstanding > 0) {
+      this.#outstanding--;
+      this.semaphore.release();
+    }
+  }
+}
+
+/**
+ * The stoQ API over the RxJS pipeline in `operators/`. It resolves configuration, loads the
+ * configured plugins and composes the operators; it does not scan anything itself.
+ */
+export class Stoq {
+  readonly baseDir: string;
+  readonly configFile: string;
+  readonly config: ConfigFile;
+  readonly log: Logger;
+  readonly manager: PluginManager;
+  readonly engine: Engine;
+  readonly maxQueue: number;
+  readonly providerConsumers: number;
+  readonly maxRecursion: number;
+  readonly maxRequiredWorkerDepth: number;
+  readonly alwaysDispatch: string[];
+  /** Failures with no response to live in (connectors, providers, tasks). */
+  readonly failures$: Observable<Failure>;
+
+  readonly loadedProviders = new Map<string, Provider>();
+  readonly loadedSourceArchivers = new Map<string, Archiver>();
+  readonly loadedDestArchivers = new Map<string, Archiver>();
+  readonly loadedConnectors: Connector[] = [];
+  readonly loadedDispatchers = new Map<string, Dispatcher>();
+  readonly loadedDecorators = new Map<string, Decorator>();
+
+  readonly #ready: Promise<void>;
+  readonly #failures: Subject<Failure>;
+
+  constructor(options: StoqOptions = {}) {
+    this.baseDir = realpathSync(resolve(options.baseDir ?? process.cwd()));
+    const explicitConfig = options.configFile !== undefined;
+    this.configFile = resolve(options.configFile ?? join(this.baseDir, CONFIG_FILE_NAME));
+    this.config = loadConfig(this.configFile, { mustExist: explicitConfig });
+    const core = this.config.core;
+
+    this.log =
+      options.logger ??
+      createLogger({
+        level: pick(options.logLevel, core.log_level, DEFAULTS.logLevel),
+        logDir: pick(options.logDir, core.log_dir, null) || null,
+        destination: options.logDestination,
+        pretty: options.prettyLogs,
+      });
+    this.maxQueue = pick(options.maxQueue, core.max_queue, DEFAULTS.maxQueue);
+    this.providerConsumers = pick(options.providerConsumers, core.provider_consumers, DEFAULTS.providerConsumers);
+    this.maxRecursion = pick(options.maxRecursion, core.max_recursion, DEFAULTS.maxRecursion);
+    this.maxRequiredWorkerDepth = pick(options.maxRequiredWorkerDepth, core.max_required_worker_depth, DEFAULTS.maxRequiredWorkerDepth);
+    this.alwaysDispatch = cleanList(pick(options.alwaysDispatch, core.always_dispatch, []));
+    if (this.providerConsumers < 1) throw new StoqException(`providerConsumers must be at least 1, got ${this.providerConsumers}`);
+
+    const { core: _core, ...sections } = this.config;
+    this.manager = new PluginManager({
+      pluginDirList: resolvePluginDirs(options.pluginDirList, core, this.configFile, this.baseDir),
+      pluginOpts: options.pluginOpts,
+      configSections: sections as Record<string, Record<string, unknown>>,
+      log: this.log,
+      env: options.env,
+    });
+
+    this.engine = createEngine({
+      manager: this.manager,
+      log: this.log,
+      maxRecursion: this.maxRecursion,
+      maxRequiredWorkerDepth: this.maxRequiredWorkerDepth,
+      alwaysDispatch: this.alwaysDispatch,
+      payloadConcurrency: pick(options.payloadConcurrency, core.payload_concurrency, DEFAULTS.payloadConcurrency),
+      workerConcurrency: pick(options.workerConcurrency, core.worker_concurrency, DEFAULTS.workerConcurrency),
+      pluginTimeout: pick(options.pluginTimeout, core.plugin_timeout, DEFAULTS.pluginTimeout),
+      requestTimeout: pick(options.requestTimeout, core.request_timeout, undefined),
+      connectors: this.loadedConnectors,
+    });
+    this.#failures = this.engine.failures;
+    this.failures$ = this.#failures.asObservable();
+
+    const names = (explicit: string[] | undefined, configured: string[] | undefined) => cleanList(pick(explicit, configured, []));
+    this.#ready = this.#loadRoles({
+      providers: names(options.providers, core.providers),
+      sourceArchivers: names(options.sourceArchivers, core.source_archivers),
+      destArchivers: names(options.destArchivers, core.dest_archivers),
+      connectors: names(options.connectors, core.connectors),
+      dispatchers: names(options.dispatchers, core.dispatchers),
+      decorators: names(options.decorators, core.decorators),
+    });
+    // Awaited by every method; never left as an unhandled rejection.
+    this.#ready.catch(() => undefined);
+  }
+
+  /** Construct and wait until every configured plugin is loaded. */
+  static async create(options: StoqOptions = {}): Promise<Stoq> {
+    const stoq = new Stoq(options);
+    await stoq.ready();
+    return stoq;
+  }
+
+  /** Resolves once the configured plugins are loaded; rejects with the first load error. */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async #loadRoles(roles: Record<'providers' | 'sourceArchivers' | 'destArchivers' | 'connectors' | 'dispatchers' | 'decorators', string[]>) {
+    const load = async <T extends BasePlugin>(name: string, role: Role) => (await this.manager.loadPlugin(name, role)) as T;
+    for (const n of roles.providers) this.loadedProviders.set(n, await load<Provider>(n, 'provider'));
+    for (const n of roles.sourceArchivers) {
+      const archiver = await load<Archiver>(n, 'archiver');
+      this.loadedSourceArchivers.set(n, archiver);
+      this.engine.sourceArchivers.set(n, archiver);
+    }
+    for (const n of roles.destArchivers) this.loadedDestArchivers.set(n, await load<Archiver>(n, 'archiver'));
+    for (const n of roles.connectors) this.loadedConnectors.push(await load<Connector>(n, 'connector'));
+    for (const n of roles.dispatchers) this.loadedDispatchers.set(n, await load<Dispatcher>(n, 'dispatcher'));
+    for (const n of roles.decorators) this.loadedDecorators.set(n, await load<Decorator>(n, 'decorator'));
+    for (const n of this.alwaysDispatch) await this.manager.loadPlugin(n, 'worker');
+    this.engine.dispatchers.push(...this.loadedDispatchers.values());
+    this.engine.destArchivers.push(...this.loadedDestArchivers.values());
+    this.engine.decorators.push(...this.loadedDecorators.values());
+  }
+
+  /** Load (once) a plugin by name; with `role`, check it can play that role. */
+  async loadPlugin(name: string, role?: Role): Promise<BasePlugin> {
+    return this.manager.loadPlugin(name, role);
+  }
+
+  /** Every plugin in the plugin path, with roles, version and description. */
+  listPlugins(): Promise<Record<string, PluginListing>> {
+    return this.manager.listPlugins();
+  }
+
+  get loadedPlugins(): ReadonlyMap<string, BasePlugin> {
+    return this.manager.loadedPlugins;
+  }
+
+  /** Scan one piece of content as a new request. */
+  async scan(content: Content, options: ScanOptions = {}): Promise<StoqResponse> {
+    const payload = new Payload(content, options.payloadMeta ?? new PayloadMeta());
+    const request = new Request({ payloads: [payload], request_meta: options.requestMeta ?? new RequestMeta() });
+    return this.scanRequest(request, options.addStartDispatch, options.signal);
+  }
+
+  /** Scan a prepared request (one or more payloads), then hand the response to the connectors. */
+  async scanRequest(request: Request, addStartDispatch: string[] = [], signal?: AbortSignal): Promise<StoqResponse> {
+    await this.#ready;
+    return lastValueFrom(scanRequest(this.engine, request, addStartDispatch, signal).pipe(connect(this.engine)));
+  }
+
+  /**
+   * Every payload of a response as the root of its own response (its extraction subtree),
+   * decorated again; the parent's `scan_id` and `time` are kept.
+   */
+  async *reconstructAllSubresponses(response: StoqResponse): AsyncGenerator<StoqResponse> {
+    await this.#ready;
+    yield* await lastValueFrom(reconstructSubresponses(this.engine, response).pipe(toArray()));
+  }
+
+  /**
+   * Consume every provider until all complete (or `signal` aborts), scanning what they produce
+   * with at most `providerConsumers` items in work and `maxQueue` more waiting.
+   */
+  async run(options: RunOptions = {}): Promise<RunSummary> {
+    await this.#ready;
+    if (this.loadedProviders.size === 0) throw new StoqException('No activated provider plugins');
+    const startDispatch = cleanList(options.addStartDispatch);
+    this.log.debug({ request_meta: options.requestMeta ?? null, start_dispatches: startDispatch }, 'Starting provider queue');
+
+    const stopIngest = new AbortController();
+    const cancelScans = new AbortController();
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      stopIngest.abort(options.signal?.reason ?? new Error('run stopped'));
+      graceTimer = setTimeout(() => cancelScans.abort(new Error('shutdown grace period expired')), (options.graceSeconds ?? 30) * 1000);
+      graceTimer.unref();
+    };
+    if (options.signal?.aborted) onStop();
+    else options.signal?.addEventListener('abort', onStop, { once: true });
+
+    const credits = new Credits(new Semaphore(this.maxQueue + this.providerConsumers));
+    const summary: RunSummary = { items: 0, responses: 0, failures: [] };
+    const watch = this.#failures.subscribe((f) => summary.failures.push(f));
+
+    const handle = async (item: ProviderItem) => {
+      summary.items++;
+      const done = itemDoneCallback(item);
+      let ok = true;
+      let error: string | undefined;
+      try {
+        const requests = await itemToRequests(this.engine, item, options.requestMeta, cancelScans.signal);
+        if (requests.length === 0) {
+          ok = false;
+          error = 'the item could not be turned into a request';
+        }
+        for (const request of requests) {
+          const response = await lastValueFrom(scanRequest(this.engine, request, startDispatch, cancelScans.signal));
+          const failed = await saveResponse(this.engine, response);
+          summary.responses++;
+          if (failed.length > 0) {
+            ok = false;
+            error = failed.map((f) => f.error).join('; ');
+          }
+        }
+      } catch (err) {
+        ok = false;
+        error = formatError(err);
+        this.log.error({ err }, `Provider item failed: ${error}`);
+        this.#failures.next({ stage: 'request', plugin_name: null, error });
+      }
+      if (done) {
+        try {
+          await done({ ok, error });
+        } catch (err) {
+          this.log.error({ err }, `Provider acknowledgement failed: ${formatError(err)}`);
+        }
+      }
+    };
+
+    try {
+      await lastValueFrom(
+        ingest(this.engine, [...this.loadedProviders.values()], { signal: stopIngest.signal, demand: credits, log: this.log }).pipe(
+          mergeMap((item) => defer(() => handle(item)).pipe(finalize(() => credits.itemDone())), this.providerConsumers),
+        ),
+        { defaultValue: undefined },
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', onStop);
+      if (graceTimer) clearTimeout(graceTimer);
+      watch.unsubscribe();
+    }
+    return summary;
+  }
+
+  /** Close plugins that hold resources (helper processes, connections, watchers). */
+  async close(): Promise<void> {
+    await this.#ready.catch(() => undefined);
+    await this.manager.closePlugins();
+    this.#failures.complete();
+  }
+}
