@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defer, finalize, lastValueFrom, mergeMap, toArray, type Observable, type Subject } from 'rxjs';
 import type { DestinationStream } from 'pino';
@@ -135,7 +135,9 @@ export class Stoq {
   readonly #failures: Subject<Failure>;
 
   constructor(options: StoqOptions = {}) {
-    this.baseDir = realpathSync(resolve(options.baseDir ?? process.cwd()));
+    const base = resolve(options.baseDir ?? process.cwd());
+    // A base dir that does not exist just means "no config, no local plugins" (a fresh CLI install).
+    this.baseDir = existsSync(base) ? realpathSync(base) : base;
     const explicitConfig = options.configFile !== undefined;
     this.configFile = resolve(options.configFile ?? join(this.baseDir, CONFIG_FILE_NAME));
     this.config = loadConfig(this.configFile, { mustExist: explicitConfig });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CoreConfig } from './config-schema.js';
 
@@ -37,5 +38,7 @@ export function resolvePluginDirs(explicit: string[] | undefined, core: CoreConf
   if (core.plugin_dir_list !== undefined) {
     return cleanList(core.plugin_dir_list).map((d) => (isAbsolute(d) ? d : resolve(dirname(configFile), d)));
   }
-  return [resolve(baseDir, 'plugins')];
+  // The default folder is optional: a fresh install has only the bundled plugins.
+  const fallback = resolve(baseDir, 'plugins');
+  return existsSync(fallback) ? [fallback] : [];
 }

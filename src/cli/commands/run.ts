@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { Stoq } from '../../stoq.js';
+import { CliError } from '../cli-error.js';
+import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { splitNames } from '../parse-values.js';
+
+interface RunFlags extends CommonFlags {
+  providers?: string[];
+  grace?: string;
+}
+
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .description('consume providers until they finish or SIGINT/SIGTERM; results go to connectors')
+    .option('-P, --providers <plugins...>', 'provider plugins')
+    .option('--grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight scans may finish before they are cancelled', '30');
+  return addCommonOptions(cmd).action(async (flags: RunFlags) => {
+    const stoq = new Stoq({ ...stoqOptionsFrom(flags), providers: splitNames(flags.providers) });
+    const stop = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        process.stderr.write(`stoq: second ${sig}, exiting now\n`);
+        process.exit(130);
+      }
+      stoq.log.info({ signal: sig }, 'stopping: no new input, finishing scans in flight');
+      stop.abort(new Error(`received ${sig}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      await stoq.ready();
+      if (stoq.loadedProviders.size === 0) throw new CliError('No activated provider plugins: give -P/--providers or set core.providers in the config');
+      const summary = await stoq.run({
+        requestMeta: requestMetaFrom(flags),
+        addStartDispatch: splitNames(flags.startDispatch),
+        signal: stop.signal,
+        graceSeconds: Number(flags.grace),
+      });
+      stoq.log.info({ items: summary.items, responses: summary.responses, failures: summary.failures.length }, 'run finished');
+    } finally {
+      await stoq.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { CONFIG_FILE_NAME } from '../config/load-config.js';
+import { RequestMeta } from '../model/request-meta.js';
+import type { StoqOptions } from '../stoq.js';
+import { parseKeyValues, parsePluginOpts, positiveInt, splitNames } from './parse-values.js';
+import { stoqHome } from './stoq-home.js';
+
+/** Flags `scan` and `run` share, as parsed by commander. */
+export interface CommonFlags {
+  alwaysDispatch?: string[];
+  startDispatch?: string[];
+  dispatchers?: string[];
+  connectors?: string[];
+  decorators?: string[];
+  destArchivers?: string[];
+  sourceArchivers?: string[];
+  pluginOpts?: string[];
+  requestSource?: string;
+  requestExtra?: string[];
+  pluginDir?: string[];
+  configFile?: string;
+  logLevel?: string;
+  maxRecursion?: string;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'];
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('-a, --always-dispatch <workers...>', 'workers to run on every payload')
+    .option('-s, --start-dispatch <workers...>', 'workers to run on the initial payload(s)')
+    .option('-R, --dispatchers <plugins...>', 'dispatcher plugins')
+    .option('-C, --connectors <plugins...>', 'connector plugins (results go there instead of stdout)')
+    .option('-D, --decorators <plugins...>', 'decorator plugins')
+    .option('-A, --dest-archivers <plugins...>', 'destination archiver plugins')
+    .option('-S, --source-archivers <plugins...>', 'source archiver plugins')
+    .option('--plugin-opts <plugin:opt=value...>', 'plugin options (true/false, numbers and JSON are typed)')
+    .option('--request-source <source>', 'RequestMeta.source')
+    .option('--request-extra <key=value...>', 'RequestMeta.extra_data entries')
+    .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')
+    .option('--config-file <path>', `config file (default $STOQ_HOME/${CONFIG_FILE_NAME})`)
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .option('--max-recursion <n>', 'maximum extraction depth');
+}
+
+/** Stoq constructor options from the shared flags. */
+export function stoqOptionsFrom(flags: CommonFlags): StoqOptions {
+  const home = stoqHome();
+  return {
+    baseDir: home,
+    configFile: flags.configFile,
+    logLevel: flags.logLevel,
+    prettyLogs: process.stderr.isTTY === true,
+    pluginOpts: parsePluginOpts(flags.pluginOpts),
+    pluginDirList: flags.pluginDir,
+    alwaysDispatch: splitNames(flags.alwaysDispatch),
+    dispatchers: splitNames(flags.dispatchers),
+    connectors: splitNames(flags.connectors),
+    decorators: splitNames(flags.decorators),
+    destArchivers: splitNames(flags.destArchivers),
+    sourceArchivers: splitNames(flags.sourceArchivers),
+    maxRecursion: flags.maxRecursion === undefined ? undefined : positiveInt(flags.maxRecursion, '--max-recursion'),
+  };
+}
+
+export function requestMetaFrom(flags: CommonFlags): RequestMeta {
+  return new RequestMeta({ source: flags.requestSource ?? null, extra_data: parseKeyValues(flags.requestExtra) });
+}
+
+export const defaultConfigPath = () => join(stoqHome(), CONFIG_FILE_NAME);

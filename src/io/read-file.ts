@@ -1,0 +1,38 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+/** A file is bigger than the caller allows; the file was not read. */
+export class FileTooLargeError extends Error {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`${path}: ${size} bytes exceeds the maximum payload size of ${limit} bytes`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/**
+ * Read a whole regular file with one open, one fstat and as few reads as the size needs. For
+ * many small files this is several times faster than fs.promises.readFile (no stream or
+ * thread-pool hop per chunk), which is what decides small-file scan throughput.
+ */
+export function readFileFast(path: string, maxBytes = Infinity): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
+    if (stat.size > maxBytes) throw new FileTooLargeError(path, stat.size, maxBytes);
+    const buf = Buffer.allocUnsafe(stat.size);
+    let off = 0;
+    while (off < stat.size) {
+      const n = readSync(fd, buf, off, stat.size - off, off);
+      if (n === 0) break; // truncated while we read: keep what is there
+      off += n;
+    }
+    return off === stat.size ? buf : buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
