@@ -49,3 +49,8 @@ export class LogCapture {
 export async function makeStoq(options: StoqOptions = {}): Promise<Stoq> {
   return Stoq.create({ baseDir: DATA_DIR, logLevel: 'silent', ...options });
 }
+
+/** The cached instance of a fixture plugin, typed, so a test can set its knobs or spy on it. */
+export async function plugin<T>(s: Stoq, name: string): Promise<T> {
+  return (await s.loadPlugin(name)) as unknown as T;
+}
