@@ -2,26 +2,86 @@ import { EMPTY, expand, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
 import { Payload, toBuffer } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { getSha256 } from '../src/hashing.js';
+import { LIMIT_CODES } from './internal/limits.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 import { scanPayloadWork, type WaveOutcome } from './scan-payload.js';
+
+/** Whether a payload may be scanned; records why not (size budget, depth) when it may not. */
+export function admit(ctx: ScanContext, node: PayloadNode): boolean {
+  const { payload } = node;
+  const { limits, maxRecursion } = ctx.engine;
+  if (payload.results.size > limits.maxPayloadSize) {
+    ctx.request.errors.push(
+      new StoqError(
+        `Payload of ${payload.results.size} bytes exceeds the maximum payload size of ${limits.maxPayloadSize} bytes; recorded, not scanned`,
+        null,
+        payload.payload_id,
+        LIMIT_CODES.payloadSize,
+      ),
+    );
+    return false;
+  }
+  if (!node.initial && node.depth >= maxRecursion) {
+    ctx.request.errors.push(new StoqError(`Final worker round (${maxRecursion}) reached, unable to process payload`, null, payload.payload_id, 'MAX_RECURSION'));
+    return false;
+  }
+  return node.depth < maxRecursion;
+}
 
 /**
  * Turn a worker's extracted content into new payload nodes. Content already seen in this request
  * (same sha256) is not scanned again: the existing payload gains the new parent and extractor
- * instead. Payloads past `maxRecursion` are kept in the results with an error, unscanned.
+ * instead. Extraction budgets (count per payload and per request, total bytes, compression
+ * ratio) are enforced here; content past a budget is dropped with an error naming the limit.
  */
 export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): PayloadNode[] {
   const parent = outcome.node;
+  const { limits } = ctx.engine;
+  const totals = ctx.extracted;
+  let mine = totals.perParent.get(parent);
+  if (!mine) totals.perParent.set(parent, (mine = { count: 0, bytes: 0 }));
+  const parentSize = Math.max(parent.payload.results.size, 1);
   const accepted: PayloadNode[] = [];
-  outcome.extracted.forEach((extracted, index) => {
-    const content = toBuffer(extracted.content);
+  const refuse = (code: string, message: string, dropped: number) =>
+    ctx.request.errors.push(
+      new StoqError(`${message}; ${dropped} extracted payload(s) from ${outcome.worker} dropped`, outcome.worker, parent.payload.payload_id, code),
+    );
+
+  for (let index = 0; index < outcome.extracted.length; index++) {
+    const content = toBuffer(outcome.extracted[index]!.content);
+    const left = outcome.extracted.length - index;
+    if (mine.count >= limits.maxExtractedPerPayload) {
+      refuse(LIMIT_CODES.perPayload, `Limit of ${limits.maxExtractedPerPayload} extracted payloads per payload reached`, left);
+      break;
+    }
+    if (totals.count >= limits.maxExtractedPerRequest) {
+      refuse(LIMIT_CODES.perRequest, `Limit of ${limits.maxExtractedPerRequest} extracted payloads per request reached`, left);
+      break;
+    }
+    if (totals.bytes + content.byteLength > limits.maxExtractedBytes) {
+      refuse(LIMIT_CODES.bytes, `Limit of ${limits.maxExtractedBytes} extracted bytes per request reached`, left);
+      break;
+    }
+    if ((mine.bytes + content.byteLength) / parentSize > limits.maxCompressionRatio) {
+      refuse(
+        LIMIT_CODES.ratio,
+        `Compression ratio limit of ${limits.maxCompressionRatio} reached (${mine.bytes + content.byteLength} bytes out of ${parent.payload.results.size})`,
+        left,
+      );
+      break;
+    }
+    mine.count++;
+    mine.bytes += content.byteLength;
+    totals.count++;
+    totals.bytes += content.byteLength;
+
     const sha256 = getSha256(content);
     const existing = ctx.seen.get(sha256);
     if (existing) {
       existing.results.addParent(parent.payload.payload_id, outcome.worker);
-      return;
+      continue;
     }
-    const payload = new Payload(content, extracted.payload_meta, {
+    const payload = new Payload(content, outcome.extracted[index]!.payload_meta, {
       extractedBy: outcome.worker,
       extractedFrom: parent.payload.payload_id,
     });
@@ -30,21 +90,16 @@ export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): Payload
     ctx.request.payloads.push(payload);
     const node: PayloadNode = { payload, depth: parent.depth + 1, order: [outcome.wave, outcome.worker, index], parent, initial: false };
     ctx.nodes.push(node);
-    if (node.depth >= ctx.engine.maxRecursion) {
-      ctx.request.errors.push(
-        new StoqError(`Final worker round (${ctx.engine.maxRecursion}) reached, unable to process payload`, null, payload.payload_id, 'MAX_RECURSION'),
-      );
-      return;
-    }
     accepted.push(node);
-  });
+  }
   return accepted;
 }
 
 /**
  * The recursion: scan each payload node, and every payload extracted from it, and every payload
  * extracted from those, with at most `concurrency` payloads of the request in work at once.
- * Emits every node, initial and extracted, once it enters the pipeline.
+ * Emits every node, initial and extracted, once it enters the pipeline; nodes that may not be
+ * scanned (too deep, too large) are emitted but not expanded.
  *
  * @example
  * from(ctx.nodes.slice()).pipe(extract(ctx), toArray()).subscribe((nodes) => console.log(nodes.length));
@@ -52,9 +107,7 @@ export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): Payload
 export function extract(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<PayloadNode> {
   return expand(
     (node: PayloadNode) =>
-      node.depth >= ctx.engine.maxRecursion
-        ? EMPTY
-        : scanPayloadWork(ctx, node).pipe(mergeMap((outcome) => acceptExtracted(ctx, outcome))),
+      admit(ctx, node) ? scanPayloadWork(ctx, node).pipe(mergeMap((outcome) => acceptExtracted(ctx, outcome))) : EMPTY,
     concurrency,
   );
 }

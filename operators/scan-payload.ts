@@ -11,6 +11,15 @@ export interface WaveOutcome extends WorkOutcome {
   wave: number;
 }
 
+const cancelReason = (ctx: ScanContext) => {
+  const r = ctx.signal.reason as { message?: string } | undefined;
+  return `the request was cancelled (${r?.message ?? String(r)})`;
+};
+const cancelCode = (ctx: ScanContext) => {
+  const code = (ctx.signal.reason as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'REQUEST_CANCELLED';
+};
+
 class DependencyError extends Error {
   readonly code = 'DEPENDENCY_ERROR';
   constructor(message: string) {
@@ -112,7 +121,7 @@ export function scanPayloadWork(ctx: ScanContext, node: PayloadNode): Observable
       for (const name of requested.keys()) {
         if (done.has(name) || failed.has(name)) continue;
         if (ctx.signal.aborted) {
-          record(`Worker plugin ${name} did not run: the request was cancelled (${String(ctx.signal.reason?.message ?? ctx.signal.reason)})`, name, 'REQUEST_CANCELLED');
+          record(`Worker plugin ${name} did not run: ${cancelReason(ctx)}`, name, cancelCode(ctx));
         } else {
           record(`Worker plugin ${name} did not run: its required workers never ran on this payload`, name, 'DEPENDENCY_UNSATISFIED');
         }
@@ -121,7 +130,7 @@ export function scanPayloadWork(ctx: ScanContext, node: PayloadNode): Observable
 
     const loop = async () => {
       if (ctx.signal.aborted) {
-        record(`Payload not scanned: the request was cancelled (${String(ctx.signal.reason?.message ?? ctx.signal.reason)})`, null, 'REQUEST_CANCELLED');
+        record(`Payload not scanned: ${cancelReason(ctx)}`, null, cancelCode(ctx));
         return;
       }
       if (canScan) {

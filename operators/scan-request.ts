@@ -1,4 +1,4 @@
-import { defer, from, last, mergeMap, toArray, type Observable } from 'rxjs';
+import { defer, finalize, from, last, mergeMap, toArray, type Observable } from 'rxjs';
 import type { Request } from '../src/model/request.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
@@ -6,7 +6,7 @@ import { archive } from './archive.js';
 import { decorate } from './decorate.js';
 import { extract } from './extract.js';
 import type { Engine } from './internal/engine.js';
-import { createScanContext } from './internal/scan-context.js';
+import { createScanContext, type ScanRequestOptions } from './internal/scan-context.js';
 import { respond } from './respond.js';
 
 /**
@@ -26,9 +26,14 @@ import { respond } from './respond.js';
  *   .pipe(connect(engine))
  *   .subscribe((response) => console.log(JSON.stringify(response)));
  */
-export function scanRequest(engine: Engine, request: Request, startDispatch: string[] = [], signal?: AbortSignal): Observable<StoqResponse> {
+export function scanRequest(
+  engine: Engine,
+  request: Request,
+  startDispatch: string[] = [],
+  options: ScanRequestOptions | AbortSignal = {},
+): Observable<StoqResponse> {
   return defer(() => {
-    const ctx = createScanContext(engine, request, startDispatch, signal);
+    const ctx = createScanContext(engine, request, startDispatch, options instanceof AbortSignal ? { signal: options } : options);
     ctx.log.debug({ request_meta: request.request_meta, start_dispatches: startDispatch }, 'Request received');
     if (engine.maxRecursion <= 0) {
       for (const p of request.payloads) {
@@ -44,6 +49,7 @@ export function scanRequest(engine: Engine, request: Request, startDispatch: str
       respond(ctx),
       decorate(engine),
       last(),
+      finalize(() => ctx.dispose()),
     );
   });
 }

@@ -44,3 +44,4 @@ export { loadConfig, CONFIG_FILE_NAME } from './config/load-config.js';
 export { DEFAULTS } from './config/settings.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
 export { STOQ_API_VERSION, VERSION } from './version.js';
+export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from '../operators/internal/limits.js';

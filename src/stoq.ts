@@ -6,6 +6,8 @@ import { connect, saveResponse } from '../operators/connect.js';
 import { ingest } from '../operators/ingest.js';
 import type { Engine, Failure } from '../operators/internal/engine.js';
 import { createEngine } from '../operators/internal/create-engine.js';
+import type { Limits } from '../operators/internal/limits.js';
+import type { ScanRequestOptions } from '../operators/internal/scan-context.js';
 import { Semaphore } from '../operators/internal/semaphore.js';
 import { reconstructSubresponses } from '../operators/reconstruct.js';
 import { scanRequest } from '../operators/scan-request.js';
@@ -58,8 +60,10 @@ export interface StoqOptions {
   workerConcurrency?: number;
   /** Default plugin-call timeout in seconds (a plugin's `timeout` option overrides it). */
   pluginTimeout?: number;
-  /** Whole-request deadline in seconds. */
+  /** Whole-request deadline in seconds (default: none). */
   requestTimeout?: number;
+  /** Size and count budgets; see `DEFAULT_LIMITS`. */
+  limits?: Partial<Limits>;
   /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -69,6 +73,8 @@ export interface ScanOptions {
   requestMeta?: RequestMeta;
   addStartDispatch?: string[];
   signal?: AbortSignal;
+  /** Deadline for this request in seconds (overrides `requestTimeout`). */
+  requestTimeout?: number;
 }
 
 export interface RunOptions {
@@ -177,6 +183,13 @@ export class Stoq {
       workerConcurrency: pick(options.workerConcurrency, core.worker_concurrency, DEFAULTS.workerConcurrency),
       pluginTimeout: pick(options.pluginTimeout, core.plugin_timeout, DEFAULTS.pluginTimeout),
       requestTimeout: pick(options.requestTimeout, core.request_timeout, undefined),
+      limits: {
+        maxPayloadSize: pick(options.limits?.maxPayloadSize, core.max_payload_size, undefined),
+        maxExtractedPerPayload: pick(options.limits?.maxExtractedPerPayload, core.max_extracted_per_payload, undefined),
+        maxExtractedPerRequest: pick(options.limits?.maxExtractedPerRequest, core.max_extracted_per_request, undefined),
+        maxExtractedBytes: pick(options.limits?.maxExtractedBytes, core.max_extracted_bytes, undefined),
+        maxCompressionRatio: pick(options.limits?.maxCompressionRatio, core.max_compression_ratio, undefined),
+      },
       connectors: this.loadedConnectors,
     });
     this.#failures = this.engine.failures;
@@ -243,13 +256,13 @@ export class Stoq {
   async scan(content: Content, options: ScanOptions = {}): Promise<StoqResponse> {
     const payload = new Payload(content, options.payloadMeta ?? new PayloadMeta());
     const request = new Request({ payloads: [payload], request_meta: options.requestMeta ?? new RequestMeta() });
-    return this.scanRequest(request, options.addStartDispatch, options.signal);
+    return this.scanRequest(request, options.addStartDispatch, { signal: options.signal, requestTimeout: options.requestTimeout });
   }
 
   /** Scan a prepared request (one or more payloads), then hand the response to the connectors. */
-  async scanRequest(request: Request, addStartDispatch: string[] = [], signal?: AbortSignal): Promise<StoqResponse> {
+  async scanRequest(request: Request, addStartDispatch: string[] = [], options: ScanRequestOptions = {}): Promise<StoqResponse> {
     await this.#ready;
-    return lastValueFrom(scanRequest(this.engine, request, addStartDispatch, signal).pipe(connect(this.engine)));
+    return lastValueFrom(scanRequest(this.engine, request, addStartDispatch, options).pipe(connect(this.engine)));
   }
 
   /**
@@ -298,7 +311,7 @@ export class Stoq {
           error = 'the item could not be turned into a request';
         }
         for (const request of requests) {
-          const response = await lastValueFrom(scanRequest(this.engine, request, startDispatch, cancelScans.signal));
+          const response = await lastValueFrom(scanRequest(this.engine, request, startDispatch, { signal: cancelScans.signal }));
           const failed = await saveResponse(this.engine, response);
           summary.responses++;
           if (failed.length > 0) {

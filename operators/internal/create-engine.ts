@@ -4,6 +4,7 @@ import type { Archiver, Connector, Decorator, Dispatcher, Worker } from '../../s
 import { DEFAULTS } from '../../src/config/settings.js';
 import type { PluginManager } from '../../src/plugin/plugin-manager.js';
 import type { Engine, Failure } from './engine.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { Semaphore } from './semaphore.js';
 
 export interface EngineOptions {
@@ -16,6 +17,7 @@ export interface EngineOptions {
   workerConcurrency?: number;
   pluginTimeout?: number;
   requestTimeout?: number;
+  limits?: Partial<Limits>;
   dispatchers?: Dispatcher[];
   destArchivers?: Archiver[];
   sourceArchivers?: Archiver[];
@@ -55,6 +57,7 @@ export function createEngine(options: EngineOptions): Engine {
       return Number.isFinite(t) && t > 0 ? t : pluginTimeout;
     },
     requestTimeoutSeconds: options.requestTimeout,
+    limits: { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) },
     failures: new Subject<Failure>(),
   };
 }

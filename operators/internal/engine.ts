@@ -1,6 +1,7 @@
 import type { Subject } from 'rxjs';
 import type { Logger } from '../../src/log/logger.js';
 import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Worker } from '../../src/plugin/base-plugin.js';
+import type { Limits } from './limits.js';
 import type { Semaphore } from './semaphore.js';
 
 /** A failure that has no response to live in (connector, provider, task), for callers to observe. */
@@ -36,6 +37,8 @@ export interface Engine {
   pluginLimiter(name: string): Semaphore | undefined;
   /** The plugin's timeout in seconds (its `timeout` option, else the engine default). */
   timeoutSeconds(plugin: BasePlugin): number | undefined;
+  /** Size and count budgets (see limits.ts). */
+  limits: Limits;
   /** Whole-request deadline in seconds, if any. */
   requestTimeoutSeconds?: number;
   /** Failures with no response to record them in. */

@@ -14,10 +14,13 @@ export class PluginTimeoutError extends Error {
 
 /** The request's deadline passed or the run is stopping. */
 export class ScanCancelledError extends Error {
-  readonly code = 'SCAN_CANCELLED';
+  /** The cause's code (REQUEST_DEADLINE, ...) when it has one. */
+  readonly code: string;
   constructor(reason: unknown) {
     super(reason instanceof Error ? reason.message : String(reason ?? 'cancelled'));
     this.name = 'ScanCancelledError';
+    const code = (reason as { code?: unknown } | null)?.code;
+    this.code = typeof code === 'string' ? code : 'SCAN_CANCELLED';
   }
 }
 

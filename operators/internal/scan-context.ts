@@ -25,14 +25,39 @@ export interface ScanContext {
   log: Logger;
   /** Aborted when the request's deadline passes or the run stops. */
   signal: AbortSignal;
-  /** What was cut short by the deadline, for the response. */
-  cancelled: string[];
+  /** Running totals for the request's extraction budgets. */
+  extracted: { count: number; bytes: number; perParent: Map<PayloadNode, { count: number; bytes: number }> };
+  /** Stop the deadline timer once the request is done. */
+  dispose(): void;
 }
 
-export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], signal?: AbortSignal): ScanContext {
+export interface ScanRequestOptions {
+  /** Cancels the request (e.g. a run shutting down). */
+  signal?: AbortSignal;
+  /** Deadline for this request in seconds; overrides the engine default. */
+  requestTimeout?: number;
+}
+
+/** The request deadline passed; unfinished work was cancelled. */
+export class RequestDeadlineError extends Error {
+  readonly code = 'REQUEST_DEADLINE';
+  constructor(seconds: number) {
+    super(`request deadline of ${seconds}s passed`);
+    this.name = 'RequestDeadlineError';
+  }
+}
+
+export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
   const signals: AbortSignal[] = [];
-  if (signal) signals.push(signal);
-  if (engine.requestTimeoutSeconds !== undefined) signals.push(AbortSignal.timeout(engine.requestTimeoutSeconds * 1000));
+  if (options.signal) signals.push(options.signal);
+  const deadline = options.requestTimeout ?? engine.requestTimeoutSeconds;
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline !== undefined && Number.isFinite(deadline)) {
+    const controller = new AbortController();
+    timer = setTimeout(() => controller.abort(new RequestDeadlineError(deadline)), deadline * 1000);
+    timer.unref();
+    signals.push(controller.signal);
+  }
   const nodes = request.payloads.map((payload, i) => ({ payload, depth: 0, order: [i], initial: true }));
   const seen = new Map<string, Payload>();
   // Duplicates among the initial payloads are all kept and scanned; the first one is the target
@@ -46,6 +71,7 @@ export function createScanContext(engine: Engine, request: Request, startDispatc
     nodes,
     log: engine.log,
     signal: signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
-    cancelled: [],
+    extracted: { count: 0, bytes: 0, perParent: new Map() },
+    dispose: () => clearTimeout(timer),
   };
 }

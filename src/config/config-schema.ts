@@ -38,6 +38,14 @@ export const CoreConfigSchema = z
     plugin_timeout: positiveSeconds.optional(),
     /** Whole-request deadline, seconds. */
     request_timeout: positiveSeconds.optional(),
+    /** Bytes; larger payloads are recorded, not scanned. */
+    max_payload_size: z.number().int().positive().optional(),
+    max_extracted_per_payload: count.optional(),
+    max_extracted_per_request: count.optional(),
+    /** Total bytes of extracted payloads per request. */
+    max_extracted_bytes: count.optional(),
+    /** Extracted bytes over the parent's size (zip bombs). */
+    max_compression_ratio: z.number().positive().optional(),
   })
   .strict();
 
