@@ -4,16 +4,15 @@ import { cpSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const from = join(root, 'plugins');
-const to = join(root, 'dist', 'plugins');
 
 const skip = (path) => /\.ts$/.test(path) && !path.endsWith('.d.ts');
-function copy(dir) {
+function copy(dir, from, to) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (name === 'node_modules' || name === 'test' || name === 'fixtures') continue;
-    if (statSync(path).isDirectory()) copy(path);
+    if (statSync(path).isDirectory()) copy(path, from, to);
     else if (!skip(path) && !name.endsWith('.md')) cpSync(path, join(to, relative(from, path)));
   }
 }
-copy(from);
+// Bundled plugins, and the example programs' own plugin folders.
+for (const dir of ['plugins', 'examples']) copy(join(root, dir), join(root, dir), join(root, 'dist', dir));

@@ -1,0 +1,27 @@
+// Driving the pieces by hand: load plugins, build a Payload and a Request, scan the request with
+// a start dispatch, and hand the response to a connector yourself.
+//   node dist/examples/manual-interaction.js OUT.jsonl
+import { rmSync } from 'node:fs';
+import { ConnectorPlugin, Payload, PayloadMeta, Request, RequestMeta, Stoq, WorkerPlugin, type StoqResponse } from 'rxstoq';
+import { EXAMPLE_PLUGIN_DIR, isMain } from './plugin-dirs.js';
+
+export async function main(outFile: string): Promise<StoqResponse> {
+  rmSync(outFile, { force: true });
+  const stoq = new Stoq({ pluginDirList: [EXAMPLE_PLUGIN_DIR], pluginOpts: { jsonl_file: { path: outFile } }, logLevel: 'warn' });
+  // One instance per name: this is the same object the engine will use.
+  const hash = await stoq.loadPlugin('hash', 'worker');
+  const connector = await stoq.loadPlugin('jsonl_file', 'connector');
+  if (!(hash instanceof WorkerPlugin) || !(connector instanceof ConnectorPlugin)) throw new Error('unexpected plugin types');
+
+  const payload = new Payload(Buffer.from('manual payload'), new PayloadMeta({ extra_data: { origin: 'example' } }));
+  const request = new Request({ payloads: [payload], request_meta: new RequestMeta({ source: 'manual-example' }) });
+  const response = await stoq.scanRequest(request, ['hash']);
+  await connector.save(response, { signal: new AbortController().signal, log: stoq.log });
+  await stoq.close();
+  return response;
+}
+
+if (isMain(import.meta.url)) {
+  const response = await main(process.argv[2] ?? 'manual.jsonl');
+  process.stdout.write(`${JSON.stringify(response.results[0]!.workers)}\n`);
+}

@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getMd5 } from 'rxstoq';
+import { main as customPipeline } from '../../examples/custom-pipeline.js';
+import { main as individualScan } from '../../examples/individual-scan.js';
+import { main as manualInteraction } from '../../examples/manual-interaction.js';
+import { main as multiplePluginDirs } from '../../examples/multiple-plugin-dirs.js';
+import { main as providerRun } from '../../examples/provider-run.js';
+import { main as reconstruct } from '../../examples/reconstruct-subresponses.js';
+import { main as splitResults } from '../../examples/split-results.js';
+import { cleanEnv, ROOT } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('examples', () => {
+  it('individual scan with alwaysDispatch hash', async () => {
+    const r = await individualScan('The quick brown fox', 'fox.txt');
+    expect(r.results[0]!.workers['hash']).toMatchObject({ md5: 'a2004f37730b9445670a738fa0fc9ee5' });
+    expect(r.results[0]!.payload_meta.extra_data).toEqual({ filename: 'fox.txt' });
+  });
+
+  it('provider run saves one response per provided item through the connector', async () => {
+    const out = join(tempDir(), 'out.jsonl');
+    const { summary, lines } = await providerRun(out, ['a', 'b', 'c', 'd']);
+    expect(summary).toMatchObject({ items: 4, responses: 4, failures: [] });
+    const md5s = lines.map((l) => JSON.parse(l).results[0].workers.hash.md5).sort();
+    expect(md5s).toEqual(['a', 'b', 'c', 'd'].map((x) => getMd5(x)).sort());
+  });
+
+  it('manual interaction: loadPlugin, Payload, scanRequest, connector save', async () => {
+    const out = join(tempDir(), 'manual.jsonl');
+    const r = await manualInteraction(out);
+    expect(r.request_meta.source).toBe('manual-example');
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.scan_id).toBe(r.scan_id);
+    expect(saved.results[0].workers.hash.md5).toBe(getMd5('manual payload'));
+  });
+
+  it('split() gives one document per (payload, worker result), keeping payloads without results', async () => {
+    const docs = await splitResults('alpha\nbeta');
+    expect(docs).toHaveLength(4);
+    const rootDocs = docs.filter((d) => (d['results'] as Array<{ extracted_by: string[] }>)[0]!.extracted_by.length === 0);
+    expect(rootDocs.map((d) => Object.keys((d['results'] as Array<{ workers: object }>)[0]!.workers)[0]).sort()).toEqual(['hash', 'line_splitter']);
+    for (const d of docs) expect((d['results'] as unknown[]).length).toBe(1);
+  });
+
+  it('reconstructAllSubresponses gives each payload its subtree', async () => {
+    const { response, subresponses } = await reconstruct('one\ntwo\nthree');
+    expect(subresponses.map((s) => s.results.length)).toEqual([4, 1, 1, 1]);
+    for (const s of subresponses) expect(s.scan_id).toBe(response.scan_id);
+  });
+
+  it('a later plugin folder overrides a bundled plugin', async () => {
+    const { plugins, hash } = await multiplePluginDirs();
+    expect(plugins['hash']!.version).toBe('3.1.0');
+    expect(plugins['line_splitter']!.classes).toEqual(['Worker']);
+    expect(plugins['list_provider']!.classes).toEqual(['Provider']);
+    expect(Object.keys(hash)).toEqual(['sha256', 'md5', 'sha1', 'sha512']);
+  });
+
+  it('a custom operator chain built from operators/', async () => {
+    const docs = await customPipeline(['red\ngreen', 'blue', 'cyan\nmagenta\nyellow']);
+    // 2 + 0 + 3 extracted lines, one hash document each ("blue" is a single line: nothing extracted)
+    expect(docs).toHaveLength(5);
+    const md5s = docs.map((d) => ((d['results'] as Array<{ workers: { hash: { md5: string } } }>)[0]!.workers.hash.md5)).sort();
+    expect(md5s).toEqual(['red', 'green', 'cyan', 'magenta', 'yellow'].map((x) => getMd5(x)).sort());
+  });
+
+  it('examples also run standalone from the build', () => {
+    const out = spawnSync(process.execPath, [join(ROOT, 'dist/examples/multiple-plugin-dirs.js')], { encoding: 'utf8', env: cleanEnv(), cwd: tempDir() });
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain('hash keys: sha256, md5, sha1, sha512');
+  });
+});
