@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeJpeg, makePeHeader, pseudoRandom, sevenZip, xorWith } from './samples.js';
+
+const DOS_STUB = 'This program cannot be run in DOS mode';
+
+/**
+ * One file of every kind the bundled YARA rules care about, written into `dir`. Real archives come
+ * from the 7-Zip CLI; formats it cannot write (rar, cab, iso) are headers built by hand, which is
+ * all the magic-number rules look at. Returns file name → the dispatch plugins expected for it.
+ */
+export function writeSampleSet(dir: string): Record<string, string[]> {
+  const expected: Record<string, string[]> = {};
+  const put = (name: string, data: Uint8Array | string, plugins: string[]) => {
+    writeFileSync(join(dir, name), data);
+    expected[name] = plugins;
+  };
+  const work = join(dir, '.work');
+  mkdirSync(join(work, 'office', 'word'), { recursive: true });
+  writeFileSync(join(work, 'hello.txt'), 'hello from a sample archive\nvisit https://example.com/path\n');
+  for (const [name, type] of [
+    ['sample.zip', 'zip'],
+    ['sample.7z', '7z'],
+    ['sample.tar', 'tar'],
+  ] as const) {
+    sevenZip(['a', `-t${type}`, join(dir, name), 'hello.txt'], work);
+    expected[name] = ['decompress'];
+  }
+  for (const [name, type] of [
+    ['sample.txt.gz', 'gzip'],
+    ['sample.txt.bz2', 'bzip2'],
+    ['sample.txt.xz', 'xz'],
+  ] as const) {
+    sevenZip(['a', `-t${type}`, join(dir, name), 'hello.txt'], work);
+    expected[name] = ['decompress'];
+  }
+  writeFileSync(join(work, 'office', '[Content_Types].xml'), '<?xml version="1.0"?><Types/>');
+  writeFileSync(join(work, 'office', 'word', 'document.xml'), '<w:document/>');
+  writeFileSync(join(work, 'office', 'word', 'vbaProject.bin'), pseudoRandom(256));
+  sevenZip(['a', '-tzip', join(dir, 'macro.docm'), '.'], join(work, 'office'));
+  expected['macro.docm'] = ['decompress', 'exif'];
+
+  put('sample.rar', Buffer.concat([Buffer.from('Rar!\x1a\x07\x01\x00', 'latin1'), pseudoRandom(64)]), ['decompress']);
+  const cab = Buffer.alloc(64);
+  cab.write('MSCF', 0, 'latin1');
+  put('sample.cab', cab, ['decompress']);
+  const iso = Buffer.alloc(0x8800);
+  iso.write('\x01CD001\x01', 0x8000, 'latin1');
+  put('sample.iso', iso, ['decompress']);
+
+  put('image.jpg', makeJpeg(), ['exif']);
+  put('image.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandom(32)]), ['exif']);
+  put('image.gif', Buffer.concat([Buffer.from('GIF89a', 'latin1'), pseudoRandom(32)]), ['exif']);
+  put('image.tif', Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), pseudoRandom(32)]), ['exif']);
+  put('doc.pdf', '%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>\nendobj\n%%EOF\n', ['exif']);
+  const ole = Buffer.alloc(1024);
+  Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(ole);
+  ole.write('_VBA_PROJECT', 512, 'utf16le');
+  put('legacy.doc', ole, ['exif']);
+
+  put('encoded.b64', pseudoRandom(300).toString('base64').replace(/(.{76})/g, '$1\n'), ['b64decode']);
+  const pe = makePeHeader();
+  put('program.exe', pe, []);
+  put('program.xored', xorWith(pe, [0x5a]), ['xordecode']);
+  put('carrier.bin', Buffer.concat([pseudoRandom(100), pe]), []);
+  put('elf.bin', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), pseudoRandom(64)]), []);
+  put('macho.bin', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), pseudoRandom(64)]), []);
+  put('notes.txt', `plain text, ${DOS_STUB} appears here unencoded\n`, []);
+  put('random.bin', pseudoRandom(4096, 7), []);
+  return expected;
+}
