@@ -15,6 +15,11 @@ export const ManifestSchema = z
     description: z.string().default(''),
     min_stoq_version: z.union([z.string(), z.number()]).transform(String).optional(),
     required_workers: z.array(z.string()).default([]),
+    /**
+     * `thread`: the plugin's worker/dispatcher calls run in worker threads that are terminated
+     * when a call times out — for CPU-bound plugins that cannot stop on an AbortSignal.
+     */
+    isolation: z.enum(['none', 'thread']).default('none'),
     /** Option defaults; config sections, env and pluginOpts override them. */
     options: z.record(z.string(), z.unknown()).default({}),
   })

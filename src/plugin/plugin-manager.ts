@@ -8,6 +8,9 @@ import { BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR } from './bundled.js';
 import { resolve } from 'node:path';
 import { discoverPlugins, type PluginInfo } from './discovery.js';
 import { envOptions, mergeOptions, validateOptions } from './options.js';
+import { ThreadedPlugin } from '../isolation/threaded-plugin.js';
+import type { ThreadMethod } from '../isolation/thread-protocol.js';
+import type { PluginConfig } from './plugin-config.js';
 import { ROLE_METHODS, playsRole, type Role } from './roles.js';
 
 export interface PluginManagerOptions {
@@ -29,7 +32,7 @@ export interface PluginListing {
   description: string;
 }
 
-type PluginClass = (new (config: import('./plugin-config.js').PluginConfig) => BasePlugin) & {
+export type PluginClass = (new (config: PluginConfig) => BasePlugin) & {
   optionsSchema?: z.ZodType;
 };
 
@@ -53,7 +56,7 @@ function compareVersions(a: string, b: string): number {
 }
 
 /** Plugin classes a module exports: subclasses of the framework's bases that implement a role. */
-function pluginClasses(mod: Record<string, unknown>): PluginClass[] {
+export function pluginClasses(mod: Record<string, unknown>): PluginClass[] {
   const seen = new Set<unknown>();
   const out: PluginClass[] = [];
   for (const value of Object.values(mod)) {
@@ -158,7 +161,8 @@ export class PluginManager {
     const cls = await this.importClass(info);
     const merged = mergeOptions(info.manifest.options, this.configSections[name], envOptions(name, this.env), this.pluginOpts[name]);
     const options = validateOptions(name, cls.optionsSchema, merged);
-    const plugin = new cls({ name, manifest: info.manifest, options, pluginDir: info.pluginDir, log: this.log.child({ plugin: name }) });
+    const config = { name, manifest: info.manifest, options, pluginDir: info.pluginDir, log: this.log.child({ plugin: name }) };
+    const plugin = info.manifest.isolation === 'thread' ? this.threaded(cls, config, info) : new cls(config);
     if (typeof plugin.setup === 'function') {
       try {
         await plugin.setup();
@@ -167,6 +171,21 @@ export class PluginManager {
       }
     }
     return plugin;
+  }
+
+  /** The stand-in for a plugin whose calls run in terminable worker threads. */
+  protected threaded(cls: PluginClass, config: PluginConfig, info: PluginInfo): BasePlugin {
+    const proto = cls.prototype as Record<string, unknown>;
+    const implemented = Object.values(ROLE_METHODS)
+      .flat()
+      .filter((m) => typeof proto[m] === 'function');
+    const unsupported = implemented.filter((m) => m !== 'scan' && m !== 'getDispatches');
+    if (unsupported.length > 0) {
+      throw new StoqPluginException(
+        `Plugin "${info.name}": isolation: thread supports worker and dispatcher calls only, but the class implements ${unsupported.map((m) => `${m}()`).join(', ')}`,
+      );
+    }
+    return new ThreadedPlugin(config, info.modulePath, implemented as ThreadMethod[], this.log.level);
   }
 
   /** Every discovered plugin with its roles, version and description. */
