@@ -1,4 +1,4 @@
-import { readFileFast } from '../io/read-file.js';
+import { FileTooLargeError, readFileFast } from '../io/read-file.js';
 import { CliError } from './cli-error.js';
 
 export async function readStdin(): Promise<Buffer> {
@@ -13,6 +13,7 @@ export function readInputFile(path: string, maxBytes?: number): Buffer {
   try {
     return readFileFast(path, maxBytes);
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw err;
     const e = err as NodeJS.ErrnoException;
     const reason =
       e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.message;

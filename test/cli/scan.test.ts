@@ -162,3 +162,44 @@ describe('stoq list / --help / --version', () => {
     expect(stoq(['--version']).stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   });
 });
+
+describe('stoq scan DIR with awkward files: one response per file', () => {
+  it('0-byte files, files over the size limit and unreadable inputs each get a response saying what happened', () => {
+    const home = tempDir();
+    writeFileSync(join(home, 'stoq.yaml'), 'core:\n  max_payload_size: 100\n');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'empty'), '');
+    writeFileSync(join(dir, 'big'), Buffer.alloc(5000, 1));
+    writeFileSync(join(dir, 'ok'), 'fine');
+    const missing = join(tempDir(), 'gone');
+    const out = stoq(['scan', dir, missing, '-a', 'hash'], { env: { ...process.env, STOQ_HOME: home, HOME: home } });
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain(`cannot read ${missing}: ENOENT`);
+    const byName = new Map(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((r) => [r.results[0].payload_meta.extra_data.filename, r]),
+    );
+    expect([...byName.keys()].sort()).toEqual(['big', 'empty', 'gone', 'ok']);
+    expect(byName.get('empty').results[0].workers.hash.md5).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(byName.get('big').results[0].size).toBe(5000);
+    expect(byName.get('big').results[0].workers).toEqual({});
+    expect(byName.get('big').errors[0].code).toBe('PAYLOAD_TOO_LARGE');
+    expect(byName.get('gone').errors[0].code).toBe('INPUT_UNREADABLE');
+    expect(byName.get('ok').errors).toEqual([]);
+  });
+
+  it('a single file over the size limit is recorded, not read', () => {
+    const home = tempDir();
+    writeFileSync(join(home, 'stoq.yaml'), 'core:\n  max_payload_size: 10\n');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'big'), Buffer.alloc(50, 1));
+    const out = stoq(['scan', join(dir, 'big'), '-a', 'hash'], { env: { ...process.env, STOQ_HOME: home, HOME: home } });
+    expect(out.status).toBe(0);
+    const r = JSON.parse(out.stdout);
+    expect(r.results[0].size).toBe(50);
+    expect(r.errors[0].code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});

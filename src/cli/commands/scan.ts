@@ -5,7 +5,12 @@ import { Command } from 'commander';
 import { defer, finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
 import { Semaphore } from '../../../operators/internal/semaphore.js';
 import { walkFiles } from '../../io/walk-files.js';
+import { FileTooLargeError, readFileFast } from '../../io/read-file.js';
+import { Payload } from '../../model/payload.js';
 import { PayloadMeta } from '../../model/payload-meta.js';
+import { Request } from '../../model/request.js';
+import type { RequestMeta } from '../../model/request-meta.js';
+import { StoqError } from '../../model/stoq-error.js';
 import type { StoqResponse } from '../../model/stoq-response.js';
 import { Stoq } from '../../stoq.js';
 import { CliError } from '../cli-error.js';
@@ -34,6 +39,23 @@ async function* inputFiles(inputs: string[], onError: (path: string, err: Error)
   }
 }
 
+/**
+ * Every input gets a response, even one that cannot be read: an unscanned payload recording the
+ * file and an error that says why (a file over the size limit is recorded with its real size).
+ */
+function unreadableRequest(path: string, err: Error, extra_data: Record<string, unknown>, request_meta: RequestMeta): Request {
+  const payload = new Payload(Buffer.alloc(0), new PayloadMeta({ extra_data, should_scan: err instanceof FileTooLargeError ? true : false }));
+  const request = new Request({ payloads: [payload], request_meta });
+  if (err instanceof FileTooLargeError) {
+    // admit() records PAYLOAD_TOO_LARGE against the real size.
+    payload.results.size = err.size;
+  } else {
+    const code = (err as NodeJS.ErrnoException).code;
+    request.errors.push(new StoqError(`Cannot read ${path}: ${code ?? err.message}`, null, payload.payload_id, 'INPUT_UNREADABLE'));
+  }
+  return request;
+}
+
 export function scanCommand(): Command {
   const cmd = new Command('scan')
     .description('scan files, directories (recursively) or stdin; one input prints indented JSON, several print NDJSON')
@@ -50,10 +72,17 @@ export function scanCommand(): Command {
       const single = inputs.length === 0 || (inputs.length === 1 && (inputs[0] === '-' || !isDirectory(inputs[0]!)));
       if (single) {
         const stdin = inputs.length === 0 || inputs[0] === '-';
-        const content = stdin ? await readStdin() : readInputFile(inputs[0]!);
-        if (content.byteLength === 0) throw new CliError('The provided content to scan was empty');
-        const payloadMeta = new PayloadMeta({ extra_data: stdin ? {} : { filename: basename(inputs[0]!) } });
-        const response = await stoq.scan(content, { payloadMeta, requestMeta, addStartDispatch });
+        const extra_data = stdin ? {} : { filename: basename(inputs[0]!) };
+        let request: Request;
+        try {
+          const content = stdin ? await readStdin() : readInputFile(inputs[0]!, stoq.engine.limits.maxPayloadSize);
+          if (content.byteLength === 0) throw new CliError('The provided content to scan was empty');
+          request = new Request({ payloads: [new Payload(content, new PayloadMeta({ extra_data }))], request_meta: requestMeta });
+        } catch (err) {
+          if (!(err instanceof FileTooLargeError)) throw err;
+          request = unreadableRequest(inputs[0]!, err, extra_data, requestMeta);
+        }
+        const response = await stoq.scanRequest(request, addStartDispatch);
         if (print) await writeOut(process.stdout, `${JSON.stringify(response, null, 4)}\n`);
         return;
       }
@@ -73,7 +102,7 @@ async function scanMany(
   stoq: Stoq,
   inputs: string[],
   flags: ScanFlags,
-  requestMeta: ReturnType<typeof requestMetaFrom>,
+  requestMeta: RequestMeta,
   addStartDispatch: string[],
   print: boolean,
 ): Promise<number> {
@@ -82,7 +111,8 @@ async function scanMany(
   let failures = 0;
   const fail = (path: string, err: Error) => {
     failures++;
-    process.stderr.write(`stoq: ${err instanceof CliError ? err.message : `cannot read ${path}: ${err.message}`}\n`);
+    const code = (err as NodeJS.ErrnoException).code;
+    process.stderr.write(`stoq: cannot read ${path}: ${code ?? err.message}\n`);
   };
   const files = new Observable<string>((subscriber) => {
     const it = inputFiles(inputs, fail);
@@ -102,16 +132,17 @@ async function scanMany(
       void it.return(undefined);
     };
   });
+  const maxBytes = stoq.engine.limits.maxPayloadSize;
   const scanFile = async (path: string): Promise<void> => {
-    let content: Buffer;
+    const extra_data = { filename: basename(path), source_dir: dirname(path) };
+    let request: Request;
     try {
-      content = readInputFile(path);
+      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
     } catch (err) {
-      fail(path, err as Error);
-      return;
+      request = unreadableRequest(path, err as Error, extra_data, requestMeta.clone());
+      if (!(err instanceof FileTooLargeError)) fail(path, err as Error);
     }
-    const payloadMeta = new PayloadMeta({ extra_data: { filename: basename(path), source_dir: dirname(path) } });
-    const response: StoqResponse = await stoq.scan(content, { payloadMeta, requestMeta: requestMeta.clone(), addStartDispatch });
+    const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
     if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
   };
   await lastValueFrom(
