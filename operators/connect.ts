@@ -12,6 +12,7 @@ import { invokePlugin } from './internal/invoke.js';
  * Upstream only logged it (§7.1).
  */
 export async function saveResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<Failure[]> {
+  if (engine.connectors.length === 0) return [];
   const log = engine.log.child({ scan_id: response.scan_id });
   const failures: Failure[] = [];
   await Promise.all(

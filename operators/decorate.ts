@@ -12,6 +12,7 @@ import { errorCode, normaliseResultsResponse } from './internal/normalise.js';
  * output and key order never depends on timing (upstream §7.29).
  */
 export async function decorateResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<StoqResponse> {
+  if (engine.decorators.length === 0) return response;
   const log = engine.log.child({ scan_id: response.scan_id });
   const outcomes = await Promise.all(
     engine.decorators.map(async (decorator) => {

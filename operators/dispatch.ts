@@ -14,12 +14,22 @@ export interface Dispatch {
 /**
  * Ask `always_dispatch` and every dispatcher which workers a payload needs. Dispatchers run
  * concurrently; their metadata lands in `payload.dispatch_meta`, their errors (and their
- * exceptions) in the request's errors. Payloads with `should_scan: false` get nothing.
+ * exceptions) in the request's errors — once each when `reported` is shared across calls for
+ * the same payload. Payloads with `should_scan: false` get nothing.
  */
-export async function dispatchPayload(ctx: ScanContext, node: PayloadNode): Promise<string[]> {
+export async function dispatchPayload(ctx: ScanContext, node: PayloadNode, reported: Set<string> = new Set()): Promise<string[]> {
   const { payload } = node;
   if (!payload.payload_meta.should_scan) return [];
   const { engine, request } = ctx;
+  // A payload's dispatchers may be asked several times; each distinct error is recorded once (§7.8).
+  const record = (errors: StoqError[]) => {
+    for (const e of errors) {
+      const key = `${e.plugin_name}\0${e.error}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      request.errors.push(e);
+    }
+  };
   const picks = await Promise.all(
     engine.dispatchers.map(async (dispatcher) => {
       const name = dispatcher.plugin_name;
@@ -32,12 +42,10 @@ export async function dispatchPayload(ctx: ScanContext, node: PayloadNode): Prom
         if (!response) return [];
         payload.dispatch_meta[name] = response.meta;
         // Upstream dropped these silently (§7.2).
-        request.errors.push(...response.errors);
+        record(response.errors);
         return response.plugin_names;
       } catch (err) {
-        request.errors.push(
-          new StoqError(formatError(err, 'dispatcher:failed to dispatch'), name, payload.payload_id, errorCode(err)),
-        );
+        record([new StoqError(formatError(err, 'dispatcher:failed to dispatch'), name, payload.payload_id, errorCode(err))]);
         return [];
       }
     }),

@@ -76,9 +76,12 @@ export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): Payload
     totals.bytes += content.byteLength;
 
     const sha256 = getSha256(content);
+    const edge = { parent, worker: outcome.worker, wave: outcome.wave, index };
     const existing = ctx.seen.get(sha256);
     if (existing) {
-      existing.results.addParent(parent.payload.payload_id, outcome.worker);
+      // Live view for plugins during the scan; respond() puts the edges in a timing-free order.
+      existing.payload.results.addParent(parent.payload.payload_id, outcome.worker);
+      existing.edges.push(edge);
       continue;
     }
     const payload = new Payload(content, outcome.extracted[index]!.payload_meta, {
@@ -86,9 +89,9 @@ export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): Payload
       extractedFrom: parent.payload.payload_id,
     });
     payload.setSha256(sha256);
-    ctx.seen.set(sha256, payload);
+    const node: PayloadNode = { payload, depth: parent.depth + 1, order: [outcome.wave, outcome.worker, index], parent, edges: [edge], initial: false };
+    ctx.seen.set(sha256, node);
     ctx.request.payloads.push(payload);
-    const node: PayloadNode = { payload, depth: parent.depth + 1, order: [outcome.wave, outcome.worker, index], parent, initial: false };
     ctx.nodes.push(node);
     accepted.push(node);
   }

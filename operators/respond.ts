@@ -1,6 +1,6 @@
 import { map, type OperatorFunction } from 'rxjs';
 import { StoqResponse } from '../src/model/stoq-response.js';
-import type { PayloadNode, ScanContext } from './internal/scan-context.js';
+import type { Edge, PayloadNode, ScanContext } from './internal/scan-context.js';
 
 const compareOrder = (a: Array<number | string>, b: Array<number | string>): number => {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
@@ -25,16 +25,38 @@ export function orderPayloads(ctx: ScanContext): void {
     list.push(n);
     byDepth.set(n.depth, list);
   }
+  const edgeKey = (e: Edge): Array<number | string> => [e.wave, e.worker, e.index];
   const depths = [...byDepth.keys()].sort((a, b) => a - b);
   for (const d of depths) {
     const level = byDepth.get(d)!;
+    // Two workers extracting the same content from one parent: the earliest extraction in
+    // (wave, worker, index) order places it, whichever finished first.
+    for (const n of level) {
+      for (const e of n.edges) if (e.parent === n.parent && compareOrder(edgeKey(e), n.order) < 0) n.order = edgeKey(e);
+    }
     level.sort((a, b) => (rank.get(a.parent!) ?? 0) - (rank.get(b.parent!) ?? 0) || compareOrder(a.order, b.order));
     for (const n of level) {
       rank.set(n, ordered.length);
       ordered.push(n);
     }
   }
+  for (const n of ordered) if (n.edges.length > 0) relink(n, rank);
   ctx.request.payloads = ordered.map((n) => n.payload);
+}
+
+/** Rebuild a payload's parents and extractors from its edges, in result order, each once. */
+function relink(node: PayloadNode, rank: Map<PayloadNode, number>): void {
+  const edges = [...node.edges].sort(
+    (a, b) => (rank.get(a.parent) ?? 0) - (rank.get(b.parent) ?? 0) || compareOrder([a.wave, a.worker, a.index], [b.wave, b.worker, b.index]),
+  );
+  const from = new Set(node.given?.from ?? []);
+  const by = new Set(node.given?.by ?? []);
+  for (const e of edges) {
+    if (e.parent !== node) from.add(e.parent.payload.payload_id);
+    by.add(e.worker);
+  }
+  node.payload.results.extracted_from = [...from];
+  node.payload.results.extracted_by = [...by];
 }
 
 /** Build the response once every payload is done: ordered results, `time` = completion time. */

@@ -51,6 +51,7 @@ export function scanPayloadWork(ctx: ScanContext, node: PayloadNode): Observable
     // Bumped on every new ask; lets the loop notice asks made while it was scheduling.
     let askVersion = 0;
     let scheduledVersion = -1;
+    const reportedDispatchErrors = new Set<string>();
 
     const ask = (names: string[], wave: number) => {
       for (const raw of names) {
@@ -135,7 +136,7 @@ export function scanPayloadWork(ctx: ScanContext, node: PayloadNode): Observable
       }
       if (canScan) {
         ask(node.initial ? ctx.startDispatch : payload.payload_meta.dispatch_to, 0);
-        ask(await dispatchPayload(ctx, node), 0);
+        ask(await dispatchPayload(ctx, node, reportedDispatchErrors), 0);
       }
       while (!closed && !ctx.signal.aborted) {
         await schedule();
@@ -144,9 +145,10 @@ export function scanPayloadWork(ctx: ScanContext, node: PayloadNode): Observable
           continue;
         }
         if (askVersion !== scheduledVersion) continue;
-        if (!canScan || !workedSinceDispatch) break;
+        // With no dispatchers, asking again could only repeat always_dispatch, asked already.
+        if (!canScan || !workedSinceDispatch || engine.dispatchers.length === 0) break;
         workedSinceDispatch = false;
-        ask(await dispatchPayload(ctx, node), maxWave + 1);
+        ask(await dispatchPayload(ctx, node, reportedDispatchErrors), maxWave + 1);
       }
       await Promise.all(running.values());
       reportUnfinished();

@@ -6,6 +6,7 @@ import { archive } from './archive.js';
 import { decorate } from './decorate.js';
 import { extract } from './extract.js';
 import type { Engine } from './internal/engine.js';
+import type { EngineMetrics } from './internal/metrics.js';
 import { createScanContext, type ScanRequestOptions } from './internal/scan-context.js';
 import { respond } from './respond.js';
 
@@ -40,16 +41,26 @@ export function scanRequest(
         request.errors.push(new StoqError(`Final worker round (${engine.maxRecursion}) reached, unable to process payload`, null, p.payload_id, 'MAX_RECURSION'));
       }
     }
-    return from(ctx.nodes.slice()).pipe(
-      extract(ctx),
-      toArray(),
-      mergeMap(() => from(ctx.request.payloads)),
-      archive(ctx),
-      toArray(),
-      respond(ctx),
-      decorate(engine),
-      last(),
-      finalize(() => ctx.dispose()),
+    const metrics = engine.metrics;
+    const started = metrics ? performance.now() : 0;
+    metrics?.requestStarted();
+    // Stages with no plugins configured are left out of the chain: they would do nothing, but
+    // subscribing them is a measurable cost per request when payloads are small.
+    const scanned = from(ctx.nodes.slice()).pipe(extract(ctx), toArray());
+    const archived: Observable<unknown> =
+      engine.destArchivers.length === 0 ? scanned : scanned.pipe(mergeMap(() => from(ctx.request.payloads)), archive(ctx), toArray());
+    const responded: Observable<StoqResponse> = archived.pipe(respond(ctx));
+    return (engine.decorators.length === 0 ? responded : responded.pipe(decorate(engine), last())).pipe(
+      finalize(() => {
+        ctx.dispose();
+        if (metrics) report(metrics, ctx.request, started);
+      }),
     );
   });
+}
+
+function report(metrics: EngineMetrics, request: Request, started: number): void {
+  let bytes = 0;
+  for (const p of request.payloads) bytes += p.results.size;
+  metrics.requestFinished({ payloads: request.payloads.length, bytes, seconds: (performance.now() - started) / 1000, errors: request.errors });
 }

@@ -4,7 +4,8 @@ import { ArchiverResponse } from '../src/model/archiver-response.js';
 import { Payload } from '../src/model/payload.js';
 import { Request } from '../src/model/request.js';
 import { RequestMeta } from '../src/model/request-meta.js';
-import type { ProviderItem } from '../src/plugin/provider-item.js';
+import { PayloadMeta } from '../src/model/payload-meta.js';
+import { itemMeta, type ProviderItem } from '../src/plugin/provider-item.js';
 import type { Engine } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
 
@@ -16,10 +17,21 @@ function metaFor(requestMeta: RequestMeta | undefined): RequestMeta {
   return requestMeta ? requestMeta.clone() : new RequestMeta();
 }
 
+/** The item's meta wins, but the archiver's extra_data (where it fetched from) is kept under it. */
+function mergePayloadMeta(fromArchiver: PayloadMeta | undefined, fromItem: PayloadMeta): PayloadMeta {
+  return new PayloadMeta({
+    should_archive: fromItem.should_archive,
+    should_scan: fromItem.should_scan,
+    dispatch_to: [...fromItem.dispatch_to],
+    extra_data: { ...(fromArchiver?.extra_data ?? {}), ...structuredClone(fromItem.extra_data) },
+  });
+}
+
 /**
  * Turn one provider item into the requests to scan. A `Payload` becomes a request of its own; a
  * `Request` keeps its metadata unless it is all defaults (then the run's `requestMeta` applies);
- * a task `{archiverName: meta}` is fetched through that source archiver, one request per entry.
+ * a task `{archiverName: meta}` is fetched through that source archiver, one request per entry
+ * (with the task's own metadata when it carries some, see `withItemMeta`).
  * Anything that cannot be turned into a request is logged and published on `engine.failures`,
  * never thrown (upstream could hang the run, §7.5).
  */
@@ -38,6 +50,7 @@ export async function itemToRequests(engine: Engine, item: ProviderItem, request
     return [];
   }
   const requests: Request[] = [];
+  const own = itemMeta(item);
   for (const [archiverName, taskMeta] of Object.entries(item)) {
     engine.log.debug({ source_archiver: archiverName, task_meta: taskMeta }, 'Provider task received');
     const archiver = engine.sourceArchivers.get(archiverName);
@@ -48,8 +61,10 @@ export async function itemToRequests(engine: Engine, item: ProviderItem, request
     try {
       const task = new ArchiverResponse({ results: taskMeta as Record<string, unknown> });
       const payload = await invokePlugin(engine, archiver, (c) => archiver.get!(task, c), { signal, log: archiver.log });
-      if (payload) requests.push(new Request({ payloads: [payload], request_meta: metaFor(requestMeta) }));
-      else fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": it returned no payload`);
+      if (payload) {
+        if (own?.payload_meta) payload.results.payload_meta = mergePayloadMeta(payload.payload_meta, own.payload_meta);
+        requests.push(new Request({ payloads: [payload], request_meta: metaFor(own?.request_meta ?? requestMeta) }));
+      } else fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": it returned no payload`);
     } catch (err) {
       fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": ${formatError(err)}`);
     }

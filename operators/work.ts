@@ -1,6 +1,7 @@
 import { from, mergeMap, type OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
+import type { Logger } from '../src/log/logger.js';
 import type { Worker } from '../src/plugin/base-plugin.js';
 import { invokePlugin } from './internal/invoke.js';
 import { errorCode, normaliseWorkerResponse, type NormalisedExtracted } from './internal/normalise.js';
@@ -29,7 +30,9 @@ export async function runWorker(ctx: ScanContext, { node, worker }: WorkTask): P
   const { payload } = node;
   const name = worker.plugin_name;
   const outcome: WorkOutcome = { node, worker: name, extracted: [], dispatchTo: [] };
-  const log = ctx.log.child({ payload_id: payload.payload_id, plugin: name });
+  // A child logger per call showed up in small-file profiles: made only if something logs.
+  let child: Logger | undefined;
+  const log = () => (child ??= ctx.log.child({ payload_id: payload.payload_id, plugin: name }));
   try {
     const raw = await invokePlugin(ctx.engine, worker, (c) => worker.scan(payload, ctx.request, c), { signal: ctx.signal, log });
     const response = normaliseWorkerResponse(raw);
@@ -40,7 +43,7 @@ export async function runWorker(ctx: ScanContext, { node, worker }: WorkTask): P
       outcome.dispatchTo = response.dispatch_to;
     }
   } catch (err) {
-    log.debug({ err }, 'worker failed');
+    if (ctx.log.isLevelEnabled('debug')) log().debug({ err }, 'worker failed');
     ctx.request.errors.push(new StoqError(formatError(err, 'worker:failed to scan'), name, payload.payload_id, errorCode(err)));
   } finally {
     payload.results.plugins_run.workers.push(name);

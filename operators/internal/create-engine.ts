@@ -5,6 +5,7 @@ import { DEFAULTS } from '../../src/config/settings.js';
 import type { PluginManager } from '../../src/plugin/plugin-manager.js';
 import type { Engine, Failure } from './engine.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import type { EngineMetrics } from './metrics.js';
 import { Semaphore } from './semaphore.js';
 
 export interface EngineOptions {
@@ -23,6 +24,7 @@ export interface EngineOptions {
   sourceArchivers?: Archiver[];
   decorators?: Decorator[];
   connectors?: Connector[];
+  metrics?: EngineMetrics;
 }
 
 /**
@@ -59,5 +61,6 @@ export function createEngine(options: EngineOptions): Engine {
     requestTimeoutSeconds: options.requestTimeout,
     limits: { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) },
     failures: new Subject<Failure>(),
+    metrics: options.metrics,
   };
 }

@@ -2,6 +2,7 @@ import type { Subject } from 'rxjs';
 import type { Logger } from '../../src/log/logger.js';
 import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Worker } from '../../src/plugin/base-plugin.js';
 import type { Limits } from './limits.js';
+import type { EngineMetrics } from './metrics.js';
 import type { Semaphore } from './semaphore.js';
 
 /** A failure that has no response to live in (connector, provider, task), for callers to observe. */
@@ -43,4 +44,6 @@ export interface Engine {
   requestTimeoutSeconds?: number;
   /** Failures with no response to record them in. */
   failures: Subject<Failure>;
+  /** Where the pipeline reports calls and requests; absent (the default) means no metrics work at all. */
+  metrics?: EngineMetrics;
 }

@@ -2,6 +2,8 @@ import type { BasePlugin } from '../../src/plugin/base-plugin.js';
 import type { CallContext } from '../../src/plugin/plugin-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Engine } from './engine.js';
+import type { PluginCallOutcome } from './metrics.js';
+import type { Semaphore } from './semaphore.js';
 
 /** A plugin call ran past its budget; carries a stable code for the response's error. */
 export class PluginTimeoutError extends Error {
@@ -24,60 +26,136 @@ export class ScanCancelledError extends Error {
   }
 }
 
+/** A logger, or a way to make one only if the plugin (or an error path) actually logs. */
+export type LogSource = Logger | (() => Logger);
+
+/**
+ * The CallContext handed to a plugin. Its AbortController and logger are made only when the plugin
+ * reads them: most calls (hashing, a quick dispatcher) never do, and making them per call was a
+ * measurable share of small-payload scan time. The getters are own properties so `{...ctx}` works.
+ */
+class CallScope {
+  #controller: AbortController | undefined;
+  #abortedWith: unknown;
+  #aborted = false;
+  #log: Logger | undefined;
+  readonly context: CallContext;
+
+  constructor(log: LogSource) {
+    const scope = this;
+    this.context = {
+      get signal() {
+        return scope.signal();
+      },
+      get log() {
+        return (scope.#log ??= typeof log === 'function' ? log() : log);
+      },
+    };
+  }
+
+  signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortedWith);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortedWith = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+
+/** Wait for a permit; on cancellation give back `alsoRelease` (a permit already taken) and throw. */
+async function acquireSlow(limit: Semaphore, outer: AbortSignal | undefined, alsoRelease?: Semaphore): Promise<void> {
+  try {
+    await limit.acquire(outer);
+  } catch (err) {
+    alsoRelease?.release();
+    throw outer?.aborted ? new ScanCancelledError(outer.reason) : err;
+  }
+}
+
+const outcomeOf = (err: unknown): PluginCallOutcome =>
+  err instanceof PluginTimeoutError ? 'timeout' : err instanceof ScanCancelledError ? 'cancelled' : 'error';
+
 /**
  * Call one plugin method under the engine's limits: global and per-plugin concurrency, the
  * plugin's timeout, and the caller's cancellation. The plugin gets an AbortSignal that fires on
  * any of those; a plugin that ignores it is abandoned (its permit is released) so it can never
- * hold up other payloads.
+ * hold up other payloads. A call that returns synchronously needs none of that machinery (a
+ * timer cannot fire during a synchronous call) and gets none: no timer, no listener, no race.
  */
 export async function invokePlugin<T>(
   engine: Engine,
   plugin: BasePlugin,
   call: (context: CallContext) => T | Promise<T>,
-  options: { signal?: AbortSignal; log: Logger },
+  options: { signal?: AbortSignal; log: LogSource },
 ): Promise<Awaited<T>> {
   const outer = options.signal;
   if (outer?.aborted) throw new ScanCancelledError(outer.reason);
-  const limits = [engine.limiter, engine.pluginLimiter(plugin.plugin_name)].filter((s) => s !== undefined);
-  const held: typeof limits = [];
-  try {
-    for (const limit of limits) {
-      await limit.acquire(outer);
-      held.push(limit);
-    }
-  } catch (err) {
-    for (const l of held) l.release();
-    throw outer?.aborted ? new ScanCancelledError(outer.reason) : err;
-  }
+  const global = engine.limiter;
+  const own = engine.pluginLimiter(plugin.plugin_name);
+  if (!global.tryAcquire()) await acquireSlow(global, outer);
+  if (own && !own.tryAcquire()) await acquireSlow(own, outer, global);
 
-  const controller = new AbortController();
-  const seconds = engine.timeoutSeconds(plugin);
-  let timer: NodeJS.Timeout | undefined;
-  let onOuterAbort: (() => void) | undefined;
-  const stopped = new Promise<never>((_, reject) => {
+  const metrics = engine.metrics;
+  const started = metrics ? performance.now() : 0;
+  let outcome: PluginCallOutcome = 'ok';
+  const scope = new CallScope(options.log);
+  try {
+    const result = call(scope.context);
+    if (!isThenable(result)) return result as Awaited<T>;
+    return (await settle(result, scope, engine.timeoutSeconds(plugin), plugin.plugin_name, outer)) as Awaited<T>;
+  } catch (err) {
+    outcome = outcomeOf(err);
+    throw err;
+  } finally {
+    // The plugin's signal fires when its call is over, so anything it left listening stops.
+    scope.abort(new Error('plugin call finished'));
+    own?.release();
+    global.release();
+    metrics?.pluginCall(plugin.plugin_name, (performance.now() - started) / 1000, outcome);
+  }
+}
+
+/** The plugin's promise, or its timeout, or the caller's cancellation, whichever comes first. */
+function settle(result: PromiseLike<unknown>, scope: CallScope, seconds: number | undefined, pluginName: string, outer?: AbortSignal): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let onOuterAbort: (() => void) | undefined;
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      if (onOuterAbort) outer?.removeEventListener('abort', onOuterAbort);
+    };
+    const stop = (err: Error) => {
+      done();
+      scope.abort(err);
+      reject(err);
+    };
     if (seconds !== undefined && Number.isFinite(seconds)) {
-      timer = setTimeout(() => {
-        const err = new PluginTimeoutError(plugin.plugin_name, seconds);
-        controller.abort(err);
-        reject(err);
-      }, seconds * 1000);
-      timer.unref?.();
+      timer = setTimeout(() => stop(new PluginTimeoutError(pluginName, seconds)), seconds * 1000);
+      timer.unref();
     }
     if (outer) {
-      onOuterAbort = () => {
-        const err = new ScanCancelledError(outer.reason);
-        controller.abort(err);
-        reject(err);
-      };
+      onOuterAbort = () => stop(new ScanCancelledError(outer.reason));
       outer.addEventListener('abort', onOuterAbort, { once: true });
     }
+    result.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (err: unknown) => {
+        done();
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([Promise.resolve().then(() => call({ signal: controller.signal, log: options.log })), stopped]);
-  } finally {
-    if (timer) clearTimeout(timer);
-    if (onOuterAbort) outer?.removeEventListener('abort', onOuterAbort);
-    if (!controller.signal.aborted) controller.abort(new Error('plugin call finished'));
-    for (const l of held) l.release();
-  }
 }

@@ -3,14 +3,29 @@ import type { Payload } from '../../src/model/payload.js';
 import type { Request } from '../../src/model/request.js';
 import type { Engine } from './engine.js';
 
+/** One extraction of a payload's content: by which worker, from which payload. */
+export interface Edge {
+  parent: PayloadNode;
+  worker: string;
+  /** The worker's dependency wave on the parent. */
+  wave: number;
+  /** Position in the worker's `extracted` list. */
+  index: number;
+}
+
 /** Where a payload sits in the extraction tree; used to order results deterministically. */
 export interface PayloadNode {
   payload: Payload;
   depth: number;
   /** Initial payloads: their index. Extracted: [wave, worker name, index] of the extraction. */
   order: Array<number | string>;
+  /** The payload it was first extracted from (defines its depth). */
   parent?: PayloadNode;
+  /** Every extraction of this content in the request, in arrival order (dedup merges add more). */
+  edges: Edge[];
   initial: boolean;
+  /** Initial payloads: the parents/extractors they arrived with, kept ahead of edges. */
+  given?: { from: string[]; by: string[] };
 }
 
 /** The state of one request while it is being scanned. */
@@ -19,8 +34,8 @@ export interface ScanContext {
   request: Request;
   /** Start dispatches for the initial payloads. */
   startDispatch: string[];
-  /** sha256 → the payload that holds that content in this request. */
-  seen: Map<string, Payload>;
+  /** sha256 → the node that holds that content in this request. */
+  seen: Map<string, PayloadNode>;
   nodes: PayloadNode[];
   log: Logger;
   /** Aborted when the request's deadline passes or the run stops. */
@@ -47,6 +62,12 @@ export class RequestDeadlineError extends Error {
   }
 }
 
+/**
+ * The signal of requests that cannot be cancelled. Shared: nothing aborts it, and every listener
+ * added to it (invokePlugin, Semaphore) is removed when its wait ends.
+ */
+const NEVER_ABORTED = new AbortController().signal;
+
 export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
   const signals: AbortSignal[] = [];
   if (options.signal) signals.push(options.signal);
@@ -58,19 +79,34 @@ export function createScanContext(engine: Engine, request: Request, startDispatc
     timer.unref();
     signals.push(controller.signal);
   }
-  const nodes = request.payloads.map((payload, i) => ({ payload, depth: 0, order: [i], initial: true }));
-  const seen = new Map<string, Payload>();
-  // Duplicates among the initial payloads are all kept and scanned; the first one is the target
-  // of later dedup merges.
-  for (const p of request.payloads) if (!seen.has(p.sha256)) seen.set(p.sha256, p);
+  const nodes: PayloadNode[] = request.payloads.map((payload, i) => ({
+    payload,
+    depth: 0,
+    order: [i],
+    edges: [],
+    initial: true,
+    given: { from: [...payload.results.extracted_from], by: [...payload.results.extracted_by] },
+  }));
+  const initial = nodes.slice();
+  let seen: Map<string, PayloadNode> | undefined;
   return {
     engine,
     request,
     startDispatch: startDispatch.map((s) => s.trim()).filter(Boolean),
-    seen,
+    // Built on first use (the first extraction): a request that extracts nothing never needs the
+    // initial payloads' digests for dedup, so the hash plugin can compute them off the main thread.
+    get seen() {
+      if (!seen) {
+        seen = new Map();
+        // Duplicates among the initial payloads are all kept and scanned; the first one is the
+        // target of later dedup merges.
+        for (const n of initial) if (!seen.has(n.payload.sha256)) seen.set(n.payload.sha256, n);
+      }
+      return seen;
+    },
     nodes,
     log: engine.log,
-    signal: signals.length === 0 ? new AbortController().signal : signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
+    signal: signals.length === 0 ? NEVER_ABORTED : signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
     extracted: { count: 0, bytes: 0, perParent: new Map() },
     dispose: () => clearTimeout(timer),
   };

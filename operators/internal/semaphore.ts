@@ -26,6 +26,15 @@ export class Semaphore {
     return this.#waiters.length;
   }
 
+  /** Take a permit if one is free, without waiting (the hot path: no promise, no microtask). */
+  tryAcquire(): boolean {
+    if (this.#available > 0 && this.#waiters.length === 0) {
+      this.#available--;
+      return true;
+    }
+    return false;
+  }
+
   acquire(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#available > 0) {

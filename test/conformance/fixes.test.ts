@@ -61,6 +61,19 @@ describe('§7 error handling and data loss', () => {
     expect(summary.failures.map((f) => [f.stage, f.plugin_name])).toEqual([['connector', 'dummy_connector']]);
   });
 
+  it('§7.8 a dispatcher asked again after workers ran reports each of its errors once', async () => {
+    const s = await makeStoq({ dispatchers: ['simple_dispatcher'] });
+    const dispatcher = await plugin<SimpleDispatcher>(s, 'simple_dispatcher');
+    dispatcher.RETURN_ERRORS = true;
+    dispatcher.WORKERS = ['dummy_worker'];
+    const calls = vi.spyOn(dispatcher, 'getDispatches');
+    const response = await s.scan(GENERIC_CONTENT);
+    // asked before and after dummy_worker ran, yet one error
+    expect(calls.mock.calls.length).toBe(2);
+    expect(response.errors.map((e) => e.error)).toEqual(['Test error please ignore']);
+    expect(response.results[0]!.plugins_run.workers).toEqual(['dummy_worker']);
+  });
+
   it('§7.2 + §7.6 DispatcherResponse.errors land in the response, plain strings normalised to Error objects', async () => {
     const s = await makeStoq({ dispatchers: ['simple_dispatcher'] });
     const dispatcher = await plugin<SimpleDispatcher>(s, 'simple_dispatcher');
