@@ -30,7 +30,9 @@ export { PluginManager, type PluginListing, type PluginManagerOptions } from './
 export {
   onItemDone,
   pullFrom,
+  withItemMeta,
   type ArchiverTask,
+  type ItemMeta,
   type Demand,
   type IngestContext,
   type ItemOutcome,
@@ -42,6 +44,24 @@ export { envPrefix } from './plugin/options.js';
 export { ConfigFileSchema, CoreConfigSchema, type ConfigFile, type CoreConfig } from './config/config-schema.js';
 export { loadConfig, CONFIG_FILE_NAME } from './config/load-config.js';
 export { DEFAULTS } from './config/settings.js';
+export {
+  allocShared,
+  closeSharedPool,
+  configureSharedPool,
+  isShared,
+  PoolClosedError,
+  PoolTaskError,
+  PoolTimeoutError,
+  sharedPool,
+  toShared,
+  TRANSFER,
+  WorkerPool,
+  type PoolRunOptions,
+  type PoolStats,
+  type PoolTask,
+  type WorkerPoolOptions,
+} from './pool/index.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
 export { STOQ_API_VERSION, VERSION } from './version.js';
 export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from '../operators/internal/limits.js';
+export { booleanOption, listOption, numberOption } from './plugin/option-schemas.js';
