@@ -1,0 +1,148 @@
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Observable } from 'rxjs';
+import {
+  ArchiverPlugin,
+  ArchiverResponse,
+  Payload,
+  PayloadMeta,
+  StoqPluginException,
+  dumps,
+  getSha1,
+  pullFrom,
+  type IngestContext,
+  type Logger,
+  type StoqResponse,
+} from 'rxstoq';
+import { z } from 'zod';
+import { publishFile } from './publish-file.js';
+import { sourceFiles } from './source-files.js';
+import { strftime, unknownDirectives } from './strftime.js';
+
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
+}, z.boolean());
+
+const OptionsSchema = z.object({
+  source_dir: z.string().nullish(),
+  recursive: flag.default(false),
+  results_dir: z.string().nullish(),
+  date_mode: flag.default(false),
+  date_format: z
+    .string()
+    .default('%Y/%m/%d')
+    .refine((f) => unknownDirectives(f).length === 0, { message: 'supported strftime directives are %Y %m %d %H %M %S %%' }),
+  compactly: flag.default(true),
+  archive_dir: z.string().nullish(),
+  use_sha: flag.default(true),
+});
+type Options = z.infer<typeof OptionsSchema>;
+
+/**
+ * Files on disk, in all three directions: a provider that reads a file or a folder, a connector
+ * that writes each response as a JSON file, and an archiver that stores payloads (by SHA-1) and
+ * reads them back.
+ */
+export class FileDirPlugin extends ArchiverPlugin {
+  static override optionsSchema = OptionsSchema;
+
+  #opts!: Options;
+  /** Resolved once, at load, against the working directory of that moment (as upstream). */
+  #resultsDir!: string;
+  #archiveDir!: string;
+
+  override async setup(): Promise<void> {
+    this.#opts = OptionsSchema.parse(this.options);
+    this.#resultsDir = resolve(this.#opts.results_dir || join(process.cwd(), 'results'));
+    this.#archiveDir = resolve(this.#opts.archive_dir || join(process.cwd(), 'archive'));
+  }
+
+  // ------------------------------------------------------------------ provider
+
+  ingest(ctx: IngestContext): Observable<Payload> {
+    const source = this.#opts.source_dir;
+    if (!source) throw new StoqPluginException('filedir: source_dir is not set; it names the file or folder to ingest');
+    return pullFrom(ctx, this.#payloads(resolve(source), ctx.log));
+  }
+
+  async *#payloads(source: string, log: Logger): AsyncGenerator<Payload> {
+    const found = await stat(source).catch(() => undefined);
+    if (!found) throw new StoqPluginException(`filedir: source_dir ${source} does not exist`);
+    if (found.isFile()) {
+      const payload = await readPayload(source, log);
+      if (payload) yield payload;
+      return;
+    }
+    if (!found.isDirectory()) throw new StoqPluginException(`filedir: source_dir ${source} is neither a file nor a folder`);
+    for await (const path of sourceFiles(source, this.#opts.recursive)) {
+      const payload = await readPayload(path, log);
+      if (payload) yield payload;
+    }
+  }
+
+  // ------------------------------------------------------------------ connector
+
+  async save(response: StoqResponse): Promise<void> {
+    const dir = this.#opts.date_mode ? join(this.#resultsDir, strftime(this.#opts.date_format, new Date())) : this.#resultsDir;
+    const name = String(response.scan_id);
+    if (name !== basename(name) || name === '.' || name === '..' || name === '') {
+      throw new StoqPluginException(`filedir: scan_id ${JSON.stringify(name)} cannot be used as a file name`);
+    }
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, name);
+    const created = await publishFile(path, `${dumps(response, { compactly: this.#opts.compactly })}\n`);
+    if (!created) throw new StoqPluginException(`filedir: results file ${path} already exists; it was not overwritten`);
+  }
+
+  // ------------------------------------------------------------------ archiver
+
+  override async archive(payload: Payload): Promise<ArchiverResponse> {
+    let dir: string;
+    let name: string;
+    if (this.#opts.use_sha) {
+      name = getSha1(payload.content);
+      dir = join(this.#archiveDir, ...name.slice(0, 5));
+    } else {
+      name = payload.payload_id;
+      dir = this.#opts.date_mode ? join(this.#archiveDir, strftime(this.#opts.date_format, new Date())) : this.#archiveDir;
+    }
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, name);
+    // Content-addressed: an existing file already holds these bytes, so it is kept.
+    await publishFile(path, payload.content);
+    return new ArchiverResponse({ results: { path } });
+  }
+
+  override async get(task: ArchiverResponse): Promise<Payload> {
+    const wanted = task.results?.['path'];
+    if (typeof wanted !== 'string' || wanted === '') throw new StoqPluginException('filedir: the task has no "path" to read');
+    const root = await realpath(this.#archiveDir).catch(() => {
+      throw new StoqPluginException(`filedir: archive_dir ${this.#archiveDir} does not exist`);
+    });
+    const target = await realpath(isAbsolute(wanted) ? wanted : join(root, wanted)).catch(() => {
+      throw new StoqPluginException(`filedir: archived file ${wanted} does not exist`);
+    });
+    if (!isInside(root, target)) {
+      throw new StoqPluginException(`filedir: refusing to read ${wanted}: it is outside archive_dir ${root}`);
+    }
+    return new Payload(await readFile(target), new PayloadMeta({ extra_data: { ...task.results } }));
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+/** One file as a payload; a file that vanished or cannot be read is skipped with a warning. */
+async function readPayload(path: string, log: Logger): Promise<Payload | undefined> {
+  try {
+    const content = await readFile(path);
+    return new Payload(content, new PayloadMeta({ extra_data: { filename: basename(path), source_dir: dirname(path) } }));
+  } catch (err) {
+    log.warn({ file: path, err }, `filedir: skipping ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
