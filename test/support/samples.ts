@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 
 /**
  * Sample files the plugin tests share, built from scratch (no third-party fixtures).
@@ -77,4 +80,28 @@ export function sevenZipList(archive: string, password = '-'): ListedMember[] {
     if (!isFolder) members.push({ path: fields.get('Path')!, size: Number(fields.get('Size') ?? 0) });
   }
   return members;
+}
+
+/**
+ * Files (path, size) that `7zz x` writes for an archive. Stream formats (bzip2, xz) list no member
+ * name or size, so their listing cannot be compared; their extraction can.
+ */
+export function sevenZipExtract(archive: string, password = '-'): ListedMember[] {
+  const out = mkdtempSync(join(tmpdir(), 'rxstoq-7zz-'));
+  try {
+    execFileSync('7zz', ['x', `-o${out}`, '-y', `-p${password}`, archive], { stdio: 'ignore' });
+    const found: ListedMember[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        const stat = lstatSync(path);
+        if (stat.isDirectory()) walk(path);
+        else if (stat.isFile()) found.push({ path: relative(out, path), size: stat.size });
+      }
+    };
+    walk(out);
+    return found;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }

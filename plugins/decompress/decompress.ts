@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
+import { z } from 'zod';
+import { runExtraction, type ExtractionOutcome, type WasmModule } from './run-extraction.js';
+
+// The WebAssembly global exists in Node, but this project's type libraries do not declare it.
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
+
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.coerce.string()),
+);
+const flag = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
+}, z.boolean());
+
+const OptionsSchema = z.object({
+  passwords: list.default(['-', 'infected', 'password']),
+  maximum_size: z.coerce.number().int().positive().default(50_000_000),
+  timeout: z.coerce.number().positive().default(45),
+  always_dispatch: list.default([]),
+  archive_extracted: flag.default(true),
+});
+type Options = z.infer<typeof OptionsSchema>;
+
+/** Upstream's name for "7-Zip, whatever the format"; anything else is a 7-Zip format (`-t`). */
+const ANY_FORMAT = '7z';
+
+/**
+ * Extract archives with 7-Zip compiled to WebAssembly: zip, 7z, rar, tar, gzip, bzip2, xz, cab,
+ * iso and every other format 7-Zip opens, trying each password in turn. Each archive is extracted
+ * by a fresh 7-Zip instance in its own worker thread, which is terminated on timeout or
+ * cancellation, so a slow or hostile archive is really stopped.
+ */
+export class DecompressPlugin extends WorkerPlugin {
+  static override optionsSchema = OptionsSchema;
+
+  #opts!: Options;
+  #wasm!: WasmModule;
+  readonly #running = new Set<Worker>();
+
+  override async setup(): Promise<void> {
+    this.#opts = OptionsSchema.parse(this.options);
+    const wasmPath = createRequire(import.meta.url).resolve('7z-wasm/7zz.wasm');
+    // Compiled once; every extraction thread instantiates this module instead of recompiling.
+    this.#wasm = await WebAssemblyApi.compile(await readFile(wasmPath));
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([...this.#running].map((w) => w.terminate()));
+  }
+
+  /** Extraction threads that have not exited yet. */
+  get runningExtractions(): number {
+    return this.#running.size;
+  }
+
+  async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {
+    const { maximum_size: maxSize, timeout } = this.#opts;
+    const size = payload.content.byteLength;
+    if (size > maxSize) throw new Error(`Compressed file too large: ${size} > ${maxSize}`);
+    const extra = payload.payload_meta.extra_data;
+
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`Timed out decompressing payload after ${timeout}s; extraction stopped`)), timeout * 1000);
+    let outcome: ExtractionOutcome;
+    try {
+      outcome = await runExtraction(
+        {
+          wasmModule: this.#wasm,
+          // One copy: the payload's own bytes stay with the payload; this one moves to the thread.
+          input: new Uint8Array(payload.content),
+          fileName: archiveFileName(extra['filename']),
+          passwords: passwordsFor(extra['passwords'], this.#opts.passwords),
+          maxSize,
+          archiveType: archiveTypeFor(extra['archiver']),
+        },
+        AbortSignal.any([ctx.signal, deadline.signal]),
+        (worker) => {
+          this.#running.add(worker);
+          worker.once('exit', () => this.#running.delete(worker));
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#response(payload, outcome, ctx);
+  }
+
+  #response(payload: Payload, outcome: ExtractionOutcome, ctx: CallContext): WorkerResponse {
+    const error = (message: string) => new StoqError(message, this.plugin_name, payload.payload_id);
+    const errors: StoqError[] = [];
+    if (outcome.status === 'not-archive') {
+      ctx.log.debug({ problems: outcome.problems }, 'payload is not an archive 7-Zip can open');
+    }
+    if (outcome.status === 'failed') {
+      errors.push(error(`7-Zip could not extract the archive (tried ${this.#opts.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`));
+    }
+    for (const member of outcome.oversize) errors.push(error(`Extracted object is too large (> ${this.#opts.maximum_size} bytes), not extracted: ${member}`));
+    if (outcome.notes.length > 0) ctx.log.info({ notes: outcome.notes }, '7-Zip skipped archive members');
+    const extracted = outcome.members.map(
+      (m) =>
+        new ExtractedPayload(
+          m.data,
+          new PayloadMeta({
+            should_archive: this.#opts.archive_extracted,
+            extra_data: { filename: m.path },
+            dispatch_to: [...this.#opts.always_dispatch],
+          }),
+        ),
+    );
+    return new WorkerResponse({ results: {}, extracted, errors });
+  }
+}
+
+/** The archive's own name helps 7-Zip name gzip/bzip2/xz output; only its last component is used. */
+function archiveFileName(filename: unknown): string {
+  const name = typeof filename === 'string' ? basename(filename.replace(/\\/g, '/')).replace(/\0/g, '').trim() : '';
+  return name && name !== '.' && name !== '..' ? name.slice(-200) : 'payload';
+}
+
+/** Per-payload passwords (`extra_data.passwords`, a list or "a,b,c") replace the option's, as upstream. */
+function passwordsFor(value: unknown, fallback: string[]): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return fallback;
+}
+
+function archiveTypeFor(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '' || value === ANY_FORMAT) return undefined;
+  if (typeof value === 'string' && /^[A-Za-z0-9._-]{1,32}$/.test(value)) return value;
+  throw new Error(`Unknown archive type of ${JSON.stringify(value)}`);
+}
