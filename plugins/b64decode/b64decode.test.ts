@@ -65,4 +65,8 @@ describe('b64decode plugin', () => {
     expect(response.errors[0]!.plugin_name).toBe('b64decode');
     expect(response.errors[0]!.error).toMatch(message);
   });
+
+  it('is listed as a worker', async () => {
+    expect((await stoq.listPlugins())['b64decode']?.classes).toEqual(['Worker']);
+  });
 });

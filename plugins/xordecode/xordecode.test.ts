@@ -89,4 +89,14 @@ describe('xordecode plugin', () => {
     expect(parseXorKey('0x41,10')).toEqual([0x41, 10]);
     expect(parseXorKey(Uint8Array.from([1, 2]))).toEqual([1, 2]);
   });
+
+  it('loads through the engine and is listed as a worker', async () => {
+    const stoq = new Stoq({ alwaysDispatch: ['xordecode'], logLevel: 'silent' });
+    try {
+      await stoq.ready();
+      expect((await stoq.listPlugins())['xordecode']?.classes).toEqual(['Worker']);
+    } finally {
+      await stoq.close();
+    }
+  });
 });
