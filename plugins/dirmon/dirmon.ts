@@ -21,7 +21,7 @@ export class DirmonPlugin extends ProviderPlugin {
 
   #sourceDir!: string;
   #settleMs = 500;
-  #watching: Promise<void> = Promise.resolve();
+  #watching = deferred();
 
   override async setup(): Promise<void> {
     const opts = OptionsSchema.parse(this.options);
@@ -33,9 +33,12 @@ export class DirmonPlugin extends ProviderPlugin {
     this.#settleMs = opts.settle_ms;
   }
 
-  /** Resolves once the latest `ingest()` watcher has scanned the folder and reports new files. */
+  /**
+   * Resolves once a watcher is ready to report new files: the current one, or else the next
+   * `ingest()`'s. Lets a program create files only when they will be seen.
+   */
   whenWatching(): Promise<void> {
-    return this.#watching;
+    return this.#watching.promise;
   }
 
   ingest(ctx: IngestContext): Observable<Payload> {
@@ -51,12 +54,11 @@ export class DirmonPlugin extends ProviderPlugin {
       });
       watcher.on('add', (path: string) => queue.push(path));
       watcher.on('error', (err: unknown) => ctx.log.warn({ err, source_dir: root }, `dirmon: watcher error: ${(err as Error)?.message ?? String(err)}`));
-      this.#watching = new Promise<void>((ready) =>
-        watcher.once('ready', () => {
-          ctx.log.info({ source_dir: root }, `dirmon: monitoring ${root} for new files`);
-          ready();
-        }),
-      );
+      const watching = this.#watching;
+      watcher.once('ready', () => {
+        ctx.log.info({ source_dir: root }, `dirmon: monitoring ${root} for new files`);
+        watching.resolve();
+      });
 
       const stop = () => queue.close();
       if (ctx.signal.aborted) stop();
@@ -64,6 +66,7 @@ export class DirmonPlugin extends ProviderPlugin {
       const closeWatcher = () => {
         ctx.signal.removeEventListener('abort', stop);
         queue.close();
+        if (this.#watching === watching) this.#watching = deferred();
         return watcher.close();
       };
 
@@ -79,6 +82,12 @@ export class DirmonPlugin extends ProviderPlugin {
       };
     });
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 async function* payloads(queue: PathQueue, log: Logger): AsyncGenerator<Payload> {
