@@ -35,7 +35,14 @@ function mergePayloadMeta(fromArchiver: PayloadMeta | undefined, fromItem: Paylo
  * Anything that cannot be turned into a request is logged and published on `engine.failures`,
  * never thrown (upstream could hang the run, §7.5).
  */
-export async function itemToRequests(engine: Engine, item: ProviderItem, requestMeta?: RequestMeta, signal?: AbortSignal): Promise<Request[]> {
+export async function itemToRequests(
+  engine: Engine,
+  item: ProviderItem,
+  requestMeta?: RequestMeta,
+  signal?: AbortSignal,
+  /** Collects why parts of the item failed (for the provider's acknowledgement callback). */
+  errors?: string[],
+): Promise<Request[]> {
   if (isPayloadLike(item)) return [new Request({ payloads: [item], request_meta: metaFor(requestMeta) })];
   if (isRequestLike(item)) {
     if (requestMeta && (!(item.request_meta instanceof RequestMeta) || item.request_meta.isDefault())) item.request_meta = metaFor(requestMeta);
@@ -43,6 +50,7 @@ export async function itemToRequests(engine: Engine, item: ProviderItem, request
   }
   const fail = (pluginName: string | null, error: string) => {
     engine.log.warn({ plugin: pluginName }, error);
+    errors?.push(error);
     engine.failures.next({ stage: 'task', plugin_name: pluginName, error });
   };
   if (item === null || typeof item !== 'object' || Array.isArray(item)) {

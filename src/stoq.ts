@@ -305,10 +305,11 @@ export class Stoq {
       let ok = true;
       let error: string | undefined;
       try {
-        const requests = await itemToRequests(this.engine, item, options.requestMeta, cancelScans.signal);
+        const why: string[] = [];
+        const requests = await itemToRequests(this.engine, item, options.requestMeta, cancelScans.signal, why);
         if (requests.length === 0) {
           ok = false;
-          error = 'the item could not be turned into a request';
+          error = why.join('; ') || 'the item could not be turned into a request';
         }
         for (const request of requests) {
           const response = await lastValueFrom(scanRequest(this.engine, request, startDispatch, { signal: cancelScans.signal }));

@@ -1,7 +1,9 @@
 import { Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { Payload } from '../model/payload.js';
+import type { PayloadMeta } from '../model/payload-meta.js';
 import type { Request } from '../model/request.js';
+import type { RequestMeta } from '../model/request-meta.js';
 
 /** A task for source archivers: `{archiverName: taskMeta}`; each entry becomes one request. */
 export type ArchiverTask = Record<string, Record<string, unknown>>;
@@ -42,6 +44,31 @@ export function onItemDone<T extends object>(item: T, callback: (outcome: ItemOu
 export function itemDoneCallback(item: unknown): ((outcome: ItemOutcome) => void | Promise<void>) | undefined {
   if (item === null || typeof item !== 'object') return undefined;
   return (item as { [ITEM_DONE]?: (outcome: ItemOutcome) => void | Promise<void> })[ITEM_DONE];
+}
+
+/** Marker carried by task items that bring their own metadata (e.g. from a queue entry). */
+export const ITEM_META = Symbol.for('rxstoq.itemMeta');
+
+/**
+ * Metadata a task item brings along. A task's payload comes from a source archiver, so without
+ * this the request would get the run's metadata and a queue could not say which entry it was.
+ */
+export interface ItemMeta {
+  /** Used for the task's request(s) instead of the run's request metadata. */
+  request_meta?: RequestMeta;
+  /** Describes the fetched payload: its extra_data is merged over the archiver's, the other fields replace it. */
+  payload_meta?: PayloadMeta;
+}
+
+/** Attach metadata to a task item `{archiverName: taskMeta}`. */
+export function withItemMeta<T extends object>(item: T, meta: ItemMeta): T {
+  Object.defineProperty(item, ITEM_META, { value: meta, enumerable: false, configurable: true });
+  return item;
+}
+
+export function itemMeta(item: unknown): ItemMeta | undefined {
+  if (item === null || typeof item !== 'object') return undefined;
+  return (item as { [ITEM_META]?: ItemMeta })[ITEM_META];
 }
 
 /**
