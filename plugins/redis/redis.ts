@@ -1,0 +1,174 @@
+import { Redis } from 'ioredis';
+import type { Observable } from 'rxjs';
+import {
+  onItemDone,
+  Payload,
+  PayloadMeta,
+  ProviderPlugin,
+  pullFrom,
+  Request,
+  RequestMeta,
+  withItemMeta,
+  type ArchiverTask,
+  type IngestContext,
+  type ProviderItem,
+  type StoqResponse,
+} from 'rxstoq';
+import { decodeEntry, encodeEntry, type DecodedEntry } from './entry.js';
+import { GroupConsumer, type StreamEntry } from './group-consumer.js';
+import { RedisOptionsSchema, resolveOptions, type ResolvedRedisOptions } from './options.js';
+
+/**
+ * Redis Streams as a work queue shared by many `stoq run` processes.
+ *
+ * Provider: reads the task stream through a consumer group and acknowledges an entry only after
+ * every connector saved its response (at-least-once: an entry can be scanned twice when a
+ * consumer dies after saving and before acknowledging; `request_meta.extra_data.stream_id` lets
+ * sinks drop the repeat). Entries other consumers left idle are claimed, entries that keep
+ * failing go to the dead-letter stream.
+ *
+ * Connector: appends each response, as compact JSON, to the results stream.
+ *
+ * It also enqueues entries for `stoq submit` (`enqueuePayload`, `enqueueTask`).
+ */
+export class RedisPlugin extends ProviderPlugin {
+  static override optionsSchema = RedisOptionsSchema;
+
+  #writer: Redis | undefined;
+  #consumer: GroupConsumer | undefined;
+  #readers = new Set<Redis>();
+  #settings: ResolvedRedisOptions | undefined;
+
+  /** The options, validated, with REDIS_URL and the consumer name filled in. */
+  get settings(): ResolvedRedisOptions {
+    this.#settings ??= resolveOptions(RedisOptionsSchema.parse(this.options));
+    return this.#settings;
+  }
+
+  #connection(name: string): Redis {
+    const s = this.settings;
+    const redis = new Redis(s.redis_url, {
+      lazyConnect: true,
+      connectTimeout: s.connect_timeout_ms,
+      connectionName: `stoq:${s.consumer}:${name}`,
+    });
+    // ioredis reconnects by itself; without a listener it would print every connection error.
+    redis.on('error', (err: Error) => this.log.warn({ err, connection: name }, `Redis ${name} connection: ${err.message}`));
+    return redis;
+  }
+
+  /** Connect once at load time so a wrong URL or password fails `stoq run` at start, not later. */
+  override async setup(): Promise<void> {
+    const s = this.settings;
+    const writer = this.#connection('writer');
+    try {
+      await writer.connect();
+      await writer.ping();
+    } catch (err) {
+      writer.disconnect();
+      throw new Error(`cannot reach Redis at ${redactUrl(s.redis_url)}: ${(err as Error).message}`);
+    }
+    this.#writer = writer;
+    this.#consumer = new GroupConsumer(writer, s, this.log);
+    this.log.debug({ redis_url: redactUrl(s.redis_url), stream: s.stream, group: s.group, consumer: s.consumer }, 'Redis connected');
+  }
+
+  get writer(): Redis {
+    if (!this.#writer) throw new Error('the redis plugin is not set up (setup() was not called or close() was)');
+    return this.#writer;
+  }
+
+  ingest(context: IngestContext): Observable<ProviderItem> {
+    return pullFrom(context, this.#items(context.signal));
+  }
+
+  async *#items(signal: AbortSignal): AsyncGenerator<ProviderItem> {
+    const consumer = this.#consumer;
+    if (!consumer) throw new Error('the redis plugin is not set up');
+    const reader = this.#connection('reader');
+    this.#readers.add(reader);
+    try {
+      await reader.connect();
+      for await (const entry of consumer.entries(reader, signal)) {
+        const decoded = decodeEntry(entry.fields);
+        if (!decoded.ok) {
+          await consumer.deadLetter(entry, `malformed entry: ${decoded.error}`);
+          continue;
+        }
+        yield onItemDone(this.#toItem(entry, decoded.entry), async ({ ok, error }) => {
+          if (ok) await consumer.ack(entry.id);
+          else await consumer.fail(entry.id, error ?? 'unknown error');
+        });
+      }
+    } finally {
+      this.#readers.delete(reader);
+      reader.disconnect();
+    }
+  }
+
+  /** A Request (inline bytes) or a source-archiver task, tagged with the entry's stream and id. */
+  #toItem(entry: StreamEntry, decoded: DecodedEntry): Request | ArchiverTask {
+    const { stream } = this.settings;
+    const rm = decoded.request_meta ?? {};
+    const requestMeta = new RequestMeta({
+      archive_payloads: rm.archive_payloads,
+      source: rm.source,
+      extra_data: { ...rm.extra_data, stream, stream_id: entry.id },
+    });
+    const payloadMeta = decoded.payload_meta ? new PayloadMeta(decoded.payload_meta) : undefined;
+    if (decoded.kind === 'payload') {
+      return new Request({ payloads: [new Payload(decoded.content, payloadMeta ?? new PayloadMeta())], request_meta: requestMeta });
+    }
+    return withItemMeta({ ...decoded.task }, { request_meta: requestMeta, payload_meta: payloadMeta });
+  }
+
+  /** Connector: the response as compact JSON, with its scan and stream ids as fields for cheap dedup. */
+  async save(response: StoqResponse): Promise<void> {
+    const s = this.settings;
+    const streamId = response.request_meta.extra_data['stream_id'];
+    const fields: string[] = ['scan_id', response.scan_id];
+    if (typeof streamId === 'string') fields.push('stream_id', streamId);
+    fields.push('response', JSON.stringify(response));
+    if (s.results_maxlen > 0) await this.writer.xadd(s.results_stream, 'MAXLEN', '~', s.results_maxlen, '*', ...fields);
+    else await this.writer.xadd(s.results_stream, '*', ...fields);
+  }
+
+  /** Append an entry with the payload bytes inline; returns its stream id. */
+  async enqueuePayload(content: Uint8Array, payloadMeta?: PayloadMeta, requestMeta?: RequestMeta): Promise<string> {
+    return this.#add(encodeEntry({ content }, payloadMeta, requestMeta));
+  }
+
+  /** Append an entry that names a source archiver task (`{archiver: meta}`); returns its stream id. */
+  async enqueueTask(task: ArchiverTask, payloadMeta?: PayloadMeta, requestMeta?: RequestMeta): Promise<string> {
+    return this.#add(encodeEntry({ task }, payloadMeta, requestMeta));
+  }
+
+  async #add(fields: Array<string | Buffer>): Promise<string> {
+    // The task stream is never trimmed: trimming would drop work nobody has done yet.
+    const id = await this.writer.xadd(this.settings.stream, '*', ...fields);
+    if (id === null) throw new Error(`XADD to ${this.settings.stream} returned no id`);
+    return id;
+  }
+
+  override async close(): Promise<void> {
+    for (const reader of this.#readers) reader.disconnect();
+    this.#readers.clear();
+    const writer = this.#writer;
+    this.#writer = undefined;
+    if (!writer) return;
+    this.#consumer?.stop();
+    try {
+      if (this.#consumer?.joined) {
+        await this.#consumer.forgetIfIdle().catch((err: Error) => this.log.debug({ err }, `Leaving the consumer group: ${err.message}`));
+      }
+      await writer.quit();
+    } catch (err) {
+      this.log.warn({ err }, `Closing the Redis connection: ${(err as Error).message}`);
+      writer.disconnect();
+    }
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
