@@ -14,7 +14,8 @@ export interface PluginInfo {
 
 // TypeScript modules only load under a TS-aware runner (vitest, tsx); built code never picks them.
 const MODULE_EXTENSIONS = RUNNING_FROM_SOURCE ? ['.js', '.mjs', '.ts'] : ['.js', '.mjs'];
-const SKIP_DIRS = new Set(['node_modules', '.git']);
+// Test fixtures inside a plugin folder (plugins/x/fixtures) hold sample data and test-only plugins.
+const SKIP_DIRS = new Set(['node_modules', '.git', 'fixtures']);
 
 function* walk(dir: string): Generator<string> {
   let entries;
