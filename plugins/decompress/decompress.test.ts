@@ -58,6 +58,24 @@ describe('decompress vs 7zz l (Debian 7-Zip)', () => {
     });
   }
 
+  it('extracts the same members and sizes as 7zz lists for an ISO 9660 image (xorriso)', async () => {
+    const archive = join(tmp, 'tree.iso');
+    execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', archive, tree], { stdio: 'ignore' });
+    const response = await scanFile(await loadDecompress(), archive);
+    expect(response.errors).toEqual([]);
+    expect(members(response)).toEqual(sorted(sevenZipList(archive)));
+    expect(members(response).map((m) => m.path)).toContain('docs/deeper/noise.bin');
+  });
+
+  it('extracts the same members and sizes as 7zz lists for a cabinet (gcab)', async () => {
+    const archive = join(tmp, 'tree.cab');
+    execFileSync('gcab', ['-c', '-z', archive, 'readme.txt', 'docs/photo.jpg', 'docs/deeper/noise.bin'], { cwd: tree });
+    const response = await scanFile(await loadDecompress(), archive);
+    expect(response.errors).toEqual([]);
+    expect(members(response)).toEqual(sorted(sevenZipList(archive)));
+    expect(members(response)).toHaveLength(3);
+  });
+
   for (const [type, ext] of [
     ['gzip', 'gz'],
     ['bzip2', 'bz2'],
@@ -97,9 +115,7 @@ describe('decompress vs 7zz l (Debian 7-Zip)', () => {
       seen.push(...members(response).map((m) => m.path));
       if (!next) break;
       const child = response.extracted.find((e) => e.payload_meta.extra_data['filename'] === next)!;
-      current = join(tmp, `level-${next}`);
-      writeFileSync(current, child.content);
-      // 7zz names a gzip member after the archive file; keep the member's own name for the next level.
+      // The next level is saved under its member name: 7zz derives gzip member names from it.
       current = join(tmp, next);
       writeFileSync(current, child.content);
     }

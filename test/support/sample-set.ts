@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeJpeg, makePeHeader, pseudoRandom, sevenZip, xorWith } from './samples.js';
@@ -5,9 +6,10 @@ import { makeJpeg, makePeHeader, pseudoRandom, sevenZip, xorWith } from './sampl
 const DOS_STUB = 'This program cannot be run in DOS mode';
 
 /**
- * One file of every kind the bundled YARA rules care about, written into `dir`. Real archives come
- * from the 7-Zip CLI; formats it cannot write (rar, cab, iso) are headers built by hand, which is
- * all the magic-number rules look at. Returns file name → the dispatch plugins expected for it.
+ * One file of every kind the bundled YARA rules care about, written into `dir`. Archives come from
+ * real tools (7-Zip, gcab, xorriso); RAR, which no free tool writes, and a few image/document
+ * headers are built by hand, which is all the magic-number rules look at.
+ * Returns file name → the dispatch plugins expected for it.
  */
 export function writeSampleSet(dir: string): Record<string, string[]> {
   const expected: Record<string, string[]> = {};
@@ -40,13 +42,12 @@ export function writeSampleSet(dir: string): Record<string, string[]> {
   sevenZip(['a', '-tzip', join(dir, 'macro.docm'), '.'], join(work, 'office'));
   expected['macro.docm'] = ['decompress', 'exif'];
 
+  // No free tool writes RAR: a RAR 5 signature is all the magic-number rule looks at.
   put('sample.rar', Buffer.concat([Buffer.from('Rar!\x1a\x07\x01\x00', 'latin1'), pseudoRandom(64)]), ['decompress']);
-  const cab = Buffer.alloc(64);
-  cab.write('MSCF', 0, 'latin1');
-  put('sample.cab', cab, ['decompress']);
-  const iso = Buffer.alloc(0x8800);
-  iso.write('\x01CD001\x01', 0x8000, 'latin1');
-  put('sample.iso', iso, ['decompress']);
+  execFileSync('gcab', ['-c', join(dir, 'sample.cab'), 'hello.txt'], { cwd: work });
+  expected['sample.cab'] = ['decompress'];
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-R', '-J', '-o', join(dir, 'sample.iso'), join(work, 'hello.txt')], { stdio: 'ignore' });
+  expected['sample.iso'] = ['decompress'];
 
   put('image.jpg', makeJpeg(), ['exif']);
   put('image.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandom(32)]), ['exif']);
