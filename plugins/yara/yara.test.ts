@@ -207,3 +207,22 @@ describe('yara dispatcher', () => {
     await expect(yara.scan(new Payload('x'), new Request(), { signal: controller.signal, log: stoqs[0]!.log })).rejects.toThrow('stop');
   });
 });
+
+describe('yara dispatcher in the engine', () => {
+  it('routes a XOR-encoded PE to xordecode with the recovered key, and base64 text to b64decode', async () => {
+    const stoq = new Stoq({ alwaysDispatch: [], dispatchers: ['yara'], logLevel: 'silent' });
+    stoqs.push(stoq);
+    const pe = makePeHeader();
+    const xored = await stoq.scan(xorWith(pe, [0x3c]));
+    expect(xored.errors).toEqual([]);
+    expect(xored.results[0]!.plugins_run.workers).toEqual(['xordecode']);
+    const decoded = xored.results.find((r) => r.extracted_by.includes('xordecode'))!;
+    expect(decoded.size).toBe(pe.length);
+    expect(decoded.payload_meta.extra_data['xorkey']).toEqual([0x3c]);
+
+    const encoded = await stoq.scan(Buffer.from(pe.toString('base64').replace(/(.{76})/g, '$1\n')));
+    expect(encoded.errors).toEqual([]);
+    expect(encoded.results[0]!.plugins_run.workers).toEqual(['b64decode']);
+    expect(encoded.results.find((r) => r.extracted_by.includes('b64decode'))!.size).toBe(pe.length);
+  });
+});
