@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { booleanOption } from 'rxstoq';
 import { z } from 'zod';
 
 const name = z.string().trim().min(1);
@@ -29,10 +30,7 @@ export const RedisOptionsSchema = z.object({
   /** Entries fetched per XREADGROUP/XAUTOCLAIM. */
   batch: int(1).default(10),
   /** Remove an entry from the task stream once acknowledged (its bytes are no longer needed). */
-  delete_acked: z
-    .union([z.boolean(), z.enum(['true', 'false'])])
-    .transform((v) => v === true || v === 'true')
-    .default(true),
+  delete_acked: booleanOption.default(true),
   connect_timeout_ms: int(1).default(10_000),
 });
 
