@@ -1,14 +1,14 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type PathLike } from 'node:fs';
 
 /** A file is bigger than the caller allows; the file was not read. */
 export class FileTooLargeError extends Error {
   readonly code = 'PAYLOAD_TOO_LARGE';
   constructor(
-    readonly path: string,
+    readonly path: PathLike,
     readonly size: number,
     readonly limit: number,
   ) {
-    super(`${path}: ${size} bytes exceeds the maximum payload size of ${limit} bytes`);
+    super(`${String(path)}: ${size} bytes exceeds the maximum payload size of ${limit} bytes`);
     this.name = 'FileTooLargeError';
   }
 }
@@ -18,11 +18,12 @@ export class FileTooLargeError extends Error {
  * many small files this is several times faster than fs.promises.readFile (no stream or
  * thread-pool hop per chunk), which is what decides small-file scan throughput.
  */
-export function readFileFast(path: string, maxBytes = Infinity): Buffer {
-  const fd = openSync(path, 'r');
+export function readFileFast(path: PathLike, maxBytes = Infinity): Buffer {
+  // Non-blocking, so a FIFO with no writer is refused below instead of hanging the process.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'ENOTFILE' });
+    if (!stat.isFile()) throw Object.assign(new Error(`${String(path)}: not a regular file`), { code: 'ENOTFILE' });
     if (stat.size > maxBytes) throw new FileTooLargeError(path, stat.size, maxBytes);
     const buf = Buffer.allocUnsafe(stat.size);
     let off = 0;

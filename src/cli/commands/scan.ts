@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { defer, finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
 import { Semaphore } from '../../../operators/internal/semaphore.js';
-import { walkFiles } from '../../io/walk-files.js';
+import { displayPath, walkFiles, type FoundPath } from '../../io/walk-files.js';
 import { FileTooLargeError, readFileFast } from '../../io/read-file.js';
 import { Payload } from '../../model/payload.js';
 import { PayloadMeta } from '../../model/payload-meta.js';
@@ -32,7 +32,7 @@ const isDirectory = (p: string) => {
 };
 
 /** Files named on the command line, then every file under each directory, pulled lazily. */
-async function* inputFiles(inputs: string[], onError: (path: string, err: Error) => void): AsyncGenerator<string> {
+async function* inputFiles(inputs: string[], onError: (path: string, err: Error) => void): AsyncGenerator<FoundPath> {
   for (const input of inputs) {
     if (isDirectory(input)) yield* walkFiles(input, onError);
     else yield input;
@@ -114,7 +114,7 @@ async function scanMany(
     const code = (err as NodeJS.ErrnoException).code;
     process.stderr.write(`stoq: cannot read ${path}: ${code ?? err.message}\n`);
   };
-  const files = new Observable<string>((subscriber) => {
+  const files = new Observable<FoundPath>((subscriber) => {
     const it = inputFiles(inputs, fail);
     let stopped = false;
     (async () => {
@@ -133,14 +133,15 @@ async function scanMany(
     };
   });
   const maxBytes = stoq.engine.limits.maxPayloadSize;
-  const scanFile = async (path: string): Promise<void> => {
-    const extra_data = { filename: basename(path), source_dir: dirname(path) };
+  const scanFile = async (path: FoundPath): Promise<void> => {
+    const shown = displayPath(path);
+    const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
     let request: Request;
     try {
       request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
     } catch (err) {
-      request = unreadableRequest(path, err as Error, extra_data, requestMeta.clone());
-      if (!(err instanceof FileTooLargeError)) fail(path, err as Error);
+      request = unreadableRequest(shown, err as Error, extra_data, requestMeta.clone());
+      if (!(err instanceof FileTooLargeError)) fail(shown, err as Error);
     }
     const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
     if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
