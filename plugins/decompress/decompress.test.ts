@@ -222,6 +222,18 @@ describe('decompress behaviour', () => {
   });
 });
 
+/** A small zip that takes a while to extract: 48 MB of zeros (just under maximum_size). */
+function bigZip(): Buffer {
+  const archive = join(tmp, 'big.zip');
+  if (!existsSync(archive)) {
+    const dir = mkdtempSync(join(tmp, 'big-'));
+    writeFileSync(join(dir, 'zeros.bin'), Buffer.alloc(48_000_000));
+    sevenZip(['a', '-tzip', '-mx=1', archive, 'zeros.bin'], dir);
+    rmSync(dir, { recursive: true });
+  }
+  return readFileSync(archive);
+}
+
 describe('decompress in the engine', () => {
   it('extracts and scans the members of a zip routed by the yara dispatcher', async () => {
     const archive = join(tmp, 'routed.zip');
@@ -241,15 +253,11 @@ describe('decompress in the engine', () => {
   });
 
   it('stops a long extraction at the timeout: an Error in the response and the thread terminated', async () => {
-    const big = join(tmp, 'big');
-    mkdirSync(big);
-    writeFileSync(join(big, 'zeros.bin'), Buffer.alloc(48_000_000));
-    sevenZip(['a', '-tzip', '-mx=1', join(tmp, 'big.zip'), 'zeros.bin'], big);
     const stoq = newStoq({ alwaysDispatch: [], pluginOpts: { decompress: { timeout: 0.05 } } });
     const plugin = (await stoq.loadPlugin('decompress')) as DecompressPlugin;
     let peak = 0;
     const watch = setInterval(() => (peak = Math.max(peak, plugin.runningExtractions)), 1);
-    const response = await stoq.scan(readFileSync(join(tmp, 'big.zip')), { addStartDispatch: ['decompress'] });
+    const response = await stoq.scan(bigZip(), { addStartDispatch: ['decompress'] });
     clearInterval(watch);
     expect(peak).toBe(1);
     expect(response.results).toHaveLength(1);
@@ -262,7 +270,7 @@ describe('decompress in the engine', () => {
   it('terminates running extractions when the scan is cancelled', async () => {
     const plugin = await loadDecompress();
     const controller = new AbortController();
-    const pending = plugin.scan(new Payload(readFileSync(join(tmp, 'big.zip'))), new Request(), ctx(controller.signal));
+    const pending = plugin.scan(new Payload(bigZip()), new Request(), ctx(controller.signal));
     await vi.waitFor(() => expect(plugin.runningExtractions).toBe(1), { timeout: 2000, interval: 1 });
     controller.abort(new Error('scan cancelled by test'));
     await expect(pending).rejects.toThrow('scan cancelled by test');
