@@ -3,6 +3,7 @@ import type { CallContext } from '../../src/plugin/plugin-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Engine } from './engine.js';
 import type { PluginCallOutcome } from './metrics.js';
+import { NEVER_ABORTED } from './never-aborted.js';
 import type { Semaphore } from './semaphore.js';
 
 /** A plugin call ran past its budget; carries a stable code for the response's error. */
@@ -67,6 +68,12 @@ class CallScope {
     this.#abortedWith = reason;
     this.#controller?.abort(reason);
   }
+
+  /** The call is over: its signal (if the plugin ever asked for one) fires so listeners stop. */
+  finish(): void {
+    if (this.#controller && !this.#aborted) this.abort(new Error('plugin call finished'));
+    this.#aborted = true;
+  }
 }
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
@@ -98,7 +105,7 @@ export async function invokePlugin<T>(
   call: (context: CallContext) => T | Promise<T>,
   options: { signal?: AbortSignal; log: LogSource },
 ): Promise<Awaited<T>> {
-  const outer = options.signal;
+  const outer = options.signal === NEVER_ABORTED ? undefined : options.signal;
   if (outer?.aborted) throw new ScanCancelledError(outer.reason);
   const global = engine.limiter;
   const own = engine.pluginLimiter(plugin.plugin_name);
@@ -117,8 +124,7 @@ export async function invokePlugin<T>(
     outcome = outcomeOf(err);
     throw err;
   } finally {
-    // The plugin's signal fires when its call is over, so anything it left listening stops.
-    scope.abort(new Error('plugin call finished'));
+    scope.finish();
     own?.release();
     global.release();
     metrics?.pluginCall(plugin.plugin_name, (performance.now() - started) / 1000, outcome);

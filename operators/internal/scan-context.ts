@@ -2,6 +2,7 @@ import type { Logger } from '../../src/log/logger.js';
 import type { Payload } from '../../src/model/payload.js';
 import type { Request } from '../../src/model/request.js';
 import type { Engine } from './engine.js';
+import { NEVER_ABORTED } from './never-aborted.js';
 
 /** One extraction of a payload's content: by which worker, from which payload. */
 export interface Edge {
@@ -61,12 +62,6 @@ export class RequestDeadlineError extends Error {
     this.name = 'RequestDeadlineError';
   }
 }
-
-/**
- * The signal of requests that cannot be cancelled. Shared: nothing aborts it, and every listener
- * added to it (invokePlugin, Semaphore) is removed when its wait ends.
- */
-const NEVER_ABORTED = new AbortController().signal;
 
 export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
   const signals: AbortSignal[] = [];

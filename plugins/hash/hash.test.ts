@@ -1,61 +1,40 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Stoq } from 'rxstoq';
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Payload, Stoq } from 'rxstoq';
 
-/** The digest coreutils' `<tool>` prints for `path`. */
-const coreutils = (tool: string, path: string) => execFileSync(tool, ['--', path]).toString().split(/\s/)[0];
+const hex = (algo: string, data: Uint8Array) => createHash(algo).update(data).digest('hex');
+const expected = (data: Uint8Array) => ({ sha256: hex('sha256', data), md5: hex('md5', data), sha1: hex('sha1', data) });
 
-describe('hash plugin', () => {
-  let stoq: Stoq;
-  let dir: string;
-  beforeAll(async () => {
-    stoq = new Stoq({ alwaysDispatch: ['hash'], logLevel: 'silent' });
-    await stoq.ready();
-    dir = mkdtempSync(join(tmpdir(), 'rxstoq-hash-'));
-  });
-  afterAll(async () => {
-    await stoq.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const hashesOf = async (content: Uint8Array) => {
-    const response = await stoq.scan(content);
-    expect(response.errors).toEqual([]);
-    return response.results[0]!.workers['hash'] as Record<string, string>;
-  };
-
-  it('gives upstream’s test vector, keyed sha256, md5, sha1 in that order', async () => {
-    const hashes = await hashesOf(Buffer.from('This is a payload to hash'));
-    expect(Object.keys(hashes)).toEqual(['sha256', 'md5', 'sha1']);
-    expect(hashes).toEqual({
-      sha256: '2fa284e62b11fea1226b35cdd726a7a56090853ed135240665ceb3939f631af7',
-      md5: 'cfe671457bc475ef2f51cf12b1457475',
-      sha1: 'f610f70b1464d97f7897fefd6420ffc904df5e4f',
-    });
-  });
-
-  it.each([
-    ['empty', 0],
-    ['one byte', 1],
-    ['a block edge', 64],
-    ['binary noise', 100_003],
-    ['a megabyte', 1 << 20],
-  ])('agrees with md5sum, sha1sum and sha256sum on %s', async (_what, size) => {
-    const content = Buffer.alloc(size);
-    let x = size * 2654435761 + 1;
-    for (let i = 0; i < size; i++) {
-      x = (x * 1103515245 + 12345) >>> 0;
-      content[i] = x >>> 24;
+describe('hash', () => {
+  it('inline and in the worker-thread pool give the same digests, keyed sha256, md5, sha1', async () => {
+    const data = randomBytes(100_000);
+    for (const opts of [{ use_pool: false }, { pool_min_size: 0 }, { pool_min_size: '1024', use_pool: 'yes' }]) {
+      const s = new Stoq({ alwaysDispatch: ['hash'], logLevel: 'silent', pluginOpts: { hash: opts } });
+      const r = await s.scan(data);
+      expect(r.errors).toEqual([]);
+      expect(r.results[0]!.workers['hash']).toEqual(expected(data));
+      expect(Object.keys(r.results[0]!.workers['hash'] as object)).toEqual(['sha256', 'md5', 'sha1']);
     }
-    const path = join(dir, `sample-${size}`);
-    writeFileSync(path, content);
-    expect(await hashesOf(content)).toEqual({
-      sha256: coreutils('sha256sum', path),
-      md5: coreutils('md5sum', path),
-      sha1: coreutils('sha1sum', path),
-    });
+  });
+
+  it('hands a pool-computed sha256 back to the payload, and reuses one already known', async () => {
+    const s = new Stoq({ logLevel: 'silent', pluginOpts: { hash: { pool_min_size: 0 } } });
+    const worker = (await s.loadPlugin('hash', 'worker')) as unknown as { scan: (p: Payload, r: unknown, c: unknown) => Promise<{ results: unknown }> };
+    const data = randomBytes(4096);
+    const fresh = new Payload(data);
+    expect(fresh.cachedSha256).toBeUndefined();
+    const r1 = await worker.scan(fresh, null, { signal: new AbortController().signal });
+    expect(fresh.cachedSha256).toBe(hex('sha256', data));
+    expect(r1.results).toEqual(expected(data));
+
+    const known = new Payload(data);
+    known.setSha256('0'.repeat(64)); // a marker: the plugin must not hash sha256 again
+    const r2 = await worker.scan(known, null, { signal: new AbortController().signal });
+    expect(r2.results).toEqual({ ...expected(data), sha256: '0'.repeat(64) });
+  });
+
+  it('rejects a bad option with a message naming it', async () => {
+    const s = new Stoq({ alwaysDispatch: ['hash'], logLevel: 'silent', pluginOpts: { hash: { pool_min_size: -1 } } });
+    await expect(s.ready()).rejects.toThrow(/pool_min_size/);
   });
 });

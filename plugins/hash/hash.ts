@@ -1,18 +1,49 @@
 import { createHash } from 'node:crypto';
-import { WorkerPlugin, WorkerResponse, type Payload } from 'rxstoq';
+import { z } from 'zod';
+import { booleanOption, numberOption, sharedPool, toShared, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
+
+const OptionsSchema = z.object({
+  /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
+  pool_min_size: numberOption.pipe(z.number().int().nonnegative()).default(16 * 1024),
+  /** Hash in the worker-thread pool at all. */
+  use_pool: booleanOption.default(true),
+});
+
+/** Below this, reading `ctx.signal` (which makes an AbortController) costs more than hashing could ever overrun. */
+const ABORTABLE_FROM = 1024 * 1024;
+
+const hex = (algorithm: string, bytes: Uint8Array) => createHash(algorithm).update(bytes).digest('hex');
 
 /**
  * md5, sha1 and sha256 of the payload, keyed and ordered as upstream's hash plugin
- * (`sha256`, `md5`, `sha1`). The sha256 is the one the core already computed for dedup.
+ * (`sha256`, `md5`, `sha1`). The sha256 is shared with the core: if dedup already computed it,
+ * it is reused; if not, the one computed here is handed back with `payload.setSha256`.
+ *
+ * Payloads from `pool_min_size` bytes up are hashed in the shared worker-thread pool, so the
+ * main thread goes on with other payloads meanwhile; smaller ones cost less to hash than to send.
  */
 export class HashPlugin extends WorkerPlugin {
-  scan(payload: Payload): WorkerResponse {
-    return new WorkerResponse({
-      results: {
-        sha256: payload.sha256,
-        md5: createHash('md5').update(payload.content).digest('hex'),
-        sha1: createHash('sha1').update(payload.content).digest('hex'),
-      },
-    });
+  static override optionsSchema = OptionsSchema;
+
+  scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
+    const content = payload.content;
+    const minSize = this.options['pool_min_size'] as number;
+    if (this.options['use_pool'] === false || content.byteLength < minSize) {
+      return respond(payload.sha256, hex('md5', content), hex('sha1', content));
+    }
+    return this.#inPool(payload, content.byteLength >= ABORTABLE_FROM ? ctx.signal : undefined);
   }
+
+  async #inPool(payload: Payload, signal: AbortSignal | undefined): Promise<WorkerResponse> {
+    const known = payload.cachedSha256;
+    const algorithms = known ? ['md5', 'sha1'] : ['sha256', 'md5', 'sha1'];
+    const digests = await sharedPool().digest(toShared(payload.content), algorithms, { signal });
+    if (known) return respond(known, digests[0]!, digests[1]!);
+    payload.setSha256(digests[0]!);
+    return respond(digests[0]!, digests[1]!, digests[2]!);
+  }
+}
+
+function respond(sha256: string, md5: string, sha1: string): WorkerResponse {
+  return new WorkerResponse({ results: { sha256, md5, sha1 } });
 }

@@ -19,8 +19,17 @@ export function bytesToText(bytes: Uint8Array): string {
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-export function toJsonValue(value: unknown, seen: Set<object> = new Set()): JsonValue {
-  if (value === null || value === undefined) return null;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+export function toJsonValue(value: unknown): JsonValue {
+  return convert(value, []);
+}
+
+/**
+ * One walk, one fresh plain copy. `ancestors` is the path from the root (short in practice: a
+ * linear scan of it beats a Set's add/delete per object, which was most of this function's cost).
+ */
+function convert(value: unknown, ancestors: object[]): JsonValue {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -29,33 +38,42 @@ export function toJsonValue(value: unknown, seen: Set<object> = new Set()): Json
       return Number.isFinite(value) ? value : null;
     case 'bigint':
       return value.toString();
+    case 'undefined':
     case 'function':
     case 'symbol':
       return null;
   }
+  if (value === null) return null;
   const obj = value as object;
   if (obj instanceof Uint8Array) return bytesToText(obj);
   if (obj instanceof ArrayBuffer) return bytesToText(new Uint8Array(obj));
   if (obj instanceof Date) return obj.toISOString();
-  if (seen.has(obj)) return '[Circular]';
-  seen.add(obj);
+  if (ancestors.includes(obj)) return '[Circular]';
+  ancestors.push(obj);
   try {
     const toJSON = (obj as { toJSON?: () => unknown }).toJSON;
-    if (typeof toJSON === 'function') return toJsonValue(toJSON.call(obj), seen);
-    if (Array.isArray(obj) || obj instanceof Set) return Array.from(obj as Iterable<unknown>, (v) => toJsonValue(v, seen));
+    if (typeof toJSON === 'function') return convert(toJSON.call(obj), ancestors);
+    if (Array.isArray(obj)) {
+      const out: JsonValue[] = [];
+      for (let i = 0; i < obj.length; i++) out.push(convert(obj[i], ancestors));
+      return out;
+    }
+    if (obj instanceof Set) return Array.from(obj as Set<unknown>, (v) => convert(v, ancestors));
     if (obj instanceof Map) {
       const out: Record<string, JsonValue> = {};
-      for (const [k, v] of obj) out[String(k)] = toJsonValue(v, seen);
+      for (const [k, v] of obj) out[String(k)] = convert(v, ancestors);
       return out;
     }
     if (obj instanceof globalThis.Error) return { name: obj.name, message: obj.message };
     const out: Record<string, JsonValue> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      if (v !== undefined) out[k] = toJsonValue(v, seen);
+    for (const k in obj) {
+      if (!hasOwn.call(obj, k)) continue;
+      const v = (obj as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = convert(v, ancestors);
     }
     return out;
   } finally {
-    seen.delete(obj);
+    ancestors.pop();
   }
 }
 

@@ -57,6 +57,11 @@ export class Payload {
     return this.#sha256;
   }
 
+  /** The SHA-256 hex if it is already known, without computing it (so it can be computed elsewhere). */
+  get cachedSha256(): string | undefined {
+    return this.#sha256;
+  }
+
   /** Lets a caller that already hashed the bytes (e.g. off the main thread) skip a second pass. */
   setSha256(hex: string): void {
     this.#sha256 = hex;

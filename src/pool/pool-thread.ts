@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, type TransferListItem } from 'node:worker_threads';
+import { TRANSFER, type ErrorShape, type PoolTask, type ReplyMessage, type TaskMessage } from './protocol.js';
+
+/**
+ * The runtime inside each pool thread. Tasks run strictly one after another, so the pool always
+ * knows which task a thread is busy with (the only one it may terminate the thread for).
+ */
+const port = parentPort!;
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+const queue: TaskMessage[] = [];
+let running = false;
+
+const load = (specifier: string) => {
+  const url = isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier;
+  let mod = modules.get(url);
+  if (!mod) {
+    mod = import(url) as Promise<Record<string, unknown>>;
+    modules.set(url, mod);
+    mod.catch(() => modules.delete(url));
+  }
+  return mod;
+};
+
+async function perform(task: PoolTask): Promise<unknown> {
+  if (task.op === 'digest') return task.algorithms.map((a) => createHash(a).update(task.data).digest('hex'));
+  if (task.op === 'call') {
+    const mod = await load(task.module);
+    const fn = mod[task.fn];
+    if (typeof fn !== 'function') throw new TypeError(`${task.module} has no exported function ${task.fn}`);
+    return await (fn as (...a: unknown[]) => unknown)(...task.args);
+  }
+  throw new TypeError(`unknown pool task ${(task as { op?: unknown }).op}`);
+}
+
+const errorShape = (err: unknown): ErrorShape => {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown } | null;
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    stack: typeof e?.stack === 'string' ? e.stack : undefined,
+  };
+};
+
+async function drain(): Promise<void> {
+  running = true;
+  while (queue.length > 0) {
+    const msg = queue.shift()!;
+    let reply: ReplyMessage;
+    let transfer: TransferListItem[] = [];
+    try {
+      const value = await perform(msg.task);
+      const list = (value as { [TRANSFER]?: unknown } | null)?.[TRANSFER];
+      if (Array.isArray(list)) transfer = list as TransferListItem[];
+      reply = { id: msg.id, ok: true, value };
+    } catch (err) {
+      reply = { id: msg.id, ok: false, error: errorShape(err) };
+    }
+    try {
+      port.postMessage(reply, transfer);
+    } catch (err) {
+      port.postMessage({ id: msg.id, ok: false, error: { name: 'DataCloneError', message: `task result cannot leave its thread: ${errorShape(err).message}` } });
+    }
+  }
+  running = false;
+}
+
+port.on('message', (msg: TaskMessage) => {
+  queue.push(msg);
+  if (!running) void drain();
+});

@@ -1,0 +1,29 @@
+/**
+ * Messages between a WorkerPool and its threads. A task is either a built-in operation the
+ * thread runtime knows (digests, the engine's own need) or a call of an exported function of an
+ * ES module the thread imports once and caches (`module` is a file URL or an absolute path).
+ */
+export type PoolTask =
+  | { op: 'digest'; data: Uint8Array; algorithms: string[] }
+  | { op: 'call'; module: string; fn: string; args: unknown[] };
+
+export interface TaskMessage {
+  id: number;
+  task: PoolTask;
+}
+
+export interface ErrorShape {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export type ReplyMessage = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorShape };
+
+/**
+ * A module task may set this symbol on the object it returns, listing buffers to move back to
+ * the caller instead of copying them (`result[TRANSFER] = [out.buffer]`). Symbols are not cloned,
+ * so the list itself never travels.
+ */
+export const TRANSFER = Symbol.for('rxstoq.pool.transfer');

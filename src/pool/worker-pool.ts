@@ -1,0 +1,325 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker as Thread, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import { RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
+import type { ErrorShape, PoolTask, ReplyMessage, TaskMessage } from './protocol.js';
+
+/** Threads cannot load TypeScript: when the sources run (tests), threads run the build. */
+const ENTRY = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? '../../dist/src/pool/pool-thread.js' : './pool-thread.js', import.meta.url));
+
+export interface WorkerPoolOptions {
+  /** Threads at most; started on demand. Default: the number of cores. */
+  size?: number;
+  /**
+   * Tasks handed to one thread at a time. Above 1 a thread starts its next task without waiting
+   * for the main thread to read its last answer (tiny tasks); tasks still run one by one.
+   */
+  tasksPerThread?: number;
+  /** Memory caps for each thread (a thread that exceeds them dies; its task fails). */
+  resourceLimits?: ResourceLimits;
+  /** Thread name prefix, for debuggers and profiles. */
+  name?: string;
+}
+
+export interface PoolRunOptions {
+  /** Aborting it fails the task; a task already running has its thread terminated and replaced. */
+  signal?: AbortSignal;
+  /** Running time allowed (counted from when the task starts in its thread), then as if aborted. */
+  timeoutMs?: number;
+}
+
+/** The task ran past `timeoutMs`; its thread was terminated. */
+export class PoolTimeoutError extends Error {
+  readonly code = 'POOL_TASK_TIMEOUT';
+  constructor(ms: number) {
+    super(`pool task did not finish within ${ms} ms; its thread was terminated`);
+    this.name = 'PoolTimeoutError';
+  }
+}
+
+/** The pool was closed before the task finished. */
+export class PoolClosedError extends Error {
+  readonly code = 'POOL_CLOSED';
+  constructor() {
+    super('the worker pool is closed');
+    this.name = 'PoolClosedError';
+  }
+}
+
+/** An error thrown inside a pool thread, rebuilt on the caller's side. */
+export class PoolTaskError extends Error {
+  readonly code?: string;
+  constructor(shape: ErrorShape) {
+    super(shape.message);
+    this.name = shape.name;
+    if (shape.code !== undefined) this.code = shape.code;
+    if (shape.stack) this.stack = shape.stack;
+  }
+}
+
+interface Job {
+  id: number;
+  task: PoolTask;
+  transfer: readonly TransferListItem[];
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  timeoutMs?: number;
+  timer?: NodeJS.Timeout;
+  slot?: Slot;
+}
+
+interface Slot {
+  thread: Thread;
+  /** In the order sent; the first is the one running (threads run tasks one by one). */
+  jobs: Job[];
+  gone: boolean;
+}
+
+export interface PoolStats {
+  size: number;
+  threads: number;
+  /** Tasks sent to threads and not yet answered. */
+  running: number;
+  /** Tasks waiting for a thread. */
+  queued: number;
+  completed: number;
+  /** Threads terminated because a task was aborted or timed out, or that died. */
+  replaced: number;
+}
+
+/**
+ * A pool of worker threads for CPU-bound work: digests, and calls of functions exported by
+ * ES modules (imported once per thread). `run` is the whole API: a task, the buffers to move
+ * rather than copy, and a signal/timeout that terminates and replaces the thread when the task
+ * must stop — the only way to stop CPU-bound code. Idle threads do not keep the process alive.
+ *
+ * Bytes backed by a SharedArrayBuffer (see `allocShared`) are seen by the thread without any copy.
+ *
+ * @example
+ * const pool = new WorkerPool({ size: 2 });
+ * const [sha256] = await pool.digest(bytes, ['sha256']);
+ * const out = await pool.run({ op: 'call', module: '/abs/task.js', fn: 'work', args: [input] }, [input.buffer], { timeoutMs: 5000 });
+ */
+export class WorkerPool {
+  readonly size: number;
+  readonly tasksPerThread: number;
+  readonly #options: WorkerPoolOptions;
+  readonly #slots: Slot[] = [];
+  #queue: Job[] = [];
+  #queueHead = 0;
+  #nextId = 1;
+  #closed = false;
+  #completed = 0;
+  #replaced = 0;
+  #running = 0;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    const size = options.size ?? availableParallelism();
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a whole number of at least 1, got ${size}`);
+    const perThread = options.tasksPerThread ?? 2;
+    if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`tasksPerThread must be at least 1, got ${perThread}`);
+    this.size = size;
+    this.tasksPerThread = perThread;
+    this.#options = options;
+  }
+
+  get stats(): PoolStats {
+    return {
+      size: this.size,
+      threads: this.#slots.length,
+      running: this.#running,
+      queued: this.#queue.length - this.#queueHead,
+      completed: this.#completed,
+      replaced: this.#replaced,
+    };
+  }
+
+  /** Hex digests of `data`, one per algorithm, computed in a pool thread. */
+  digest(data: Uint8Array, algorithms: string[], options?: PoolRunOptions): Promise<string[]> {
+    return this.run<string[]>({ op: 'digest', data, algorithms }, [], options);
+  }
+
+  /** Call `fn` exported by the ES module `module` (absolute path or file URL) in a pool thread. */
+  call<T>(module: string | URL, fn: string, args: unknown[], transferList: readonly TransferListItem[] = [], options?: PoolRunOptions): Promise<T> {
+    return this.run<T>({ op: 'call', module: module instanceof URL ? module.href : module, fn, args }, transferList, options);
+  }
+
+  run<T>(task: PoolTask, transferList: readonly TransferListItem[] = [], options: PoolRunOptions = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(new PoolClosedError());
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) return Promise.reject(abortError(signal));
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id: this.#nextId++, task, transfer: transferList, resolve: resolve as (v: unknown) => void, reject, signal, timeoutMs };
+      if (signal) {
+        job.onAbort = () => this.#stop(job, abortError(signal));
+        signal.addEventListener('abort', job.onAbort, { once: true });
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  /** Fail every task and terminate every thread. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = new PoolClosedError();
+    for (let i = this.#queueHead; i < this.#queue.length; i++) this.#finish(this.#queue[i]!, err);
+    this.#queue = [];
+    this.#queueHead = 0;
+    const slots = this.#slots.splice(0);
+    for (const slot of slots) {
+      slot.gone = true;
+      for (const job of slot.jobs.splice(0)) this.#finish(job, err);
+    }
+    await Promise.all(slots.map((s) => s.thread.terminate()));
+  }
+
+  #pump(): void {
+    while (this.#queueHead < this.#queue.length) {
+      const slot = this.#pickSlot();
+      if (!slot) break;
+      const job = this.#queue[this.#queueHead]!;
+      this.#queue[this.#queueHead++] = undefined as unknown as Job;
+      this.#send(slot, job);
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+
+  /** An idle thread, else a new one while below size, else the least loaded one with room. */
+  #pickSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.#slots) {
+      if (s.jobs.length === 0) return s;
+      if (s.jobs.length < this.tasksPerThread && (!best || s.jobs.length < best.jobs.length)) best = s;
+    }
+    if (this.#slots.length < this.size) return this.#spawn();
+    return best;
+  }
+
+  #spawn(): Slot {
+    const thread = new Thread(ENTRY, {
+      name: `${this.#options.name ?? 'rxstoq-pool'}-${this.#slots.length}`,
+      resourceLimits: this.#options.resourceLimits,
+    });
+    const slot: Slot = { thread, jobs: [], gone: false };
+    thread.on('message', (reply: ReplyMessage) => this.#onReply(slot, reply));
+    const died = (err: unknown) => {
+      if (slot.gone) return;
+      this.#retire(slot, err instanceof Error ? err : new Error(`pool thread exited with code ${String(err)}`));
+    };
+    thread.on('error', died);
+    thread.on('exit', died);
+    thread.on('messageerror', (err) => died(err));
+    thread.unref();
+    this.#slots.push(slot);
+    return slot;
+  }
+
+  #send(slot: Slot, job: Job): void {
+    job.slot = slot;
+    slot.jobs.push(job);
+    this.#running++;
+    if (slot.jobs.length === 1) {
+      slot.thread.ref();
+      this.#started(job);
+    }
+    const message: TaskMessage = { id: job.id, task: job.task };
+    try {
+      slot.thread.postMessage(message, job.transfer);
+    } catch (err) {
+      // Not cloneable: nothing reached the thread, so only this task fails.
+      slot.jobs.splice(slot.jobs.indexOf(job), 1);
+      this.#running--;
+      this.#finish(job, err);
+      this.#afterChange(slot);
+    }
+  }
+
+  /** The task is now the one its thread is running: its time starts. */
+  #started(job: Job): void {
+    if (job.timeoutMs !== undefined && Number.isFinite(job.timeoutMs)) {
+      const ms = job.timeoutMs;
+      job.timer = setTimeout(() => this.#stop(job, new PoolTimeoutError(ms)), ms);
+      job.timer.unref();
+    }
+  }
+
+  #onReply(slot: Slot, reply: ReplyMessage): void {
+    const i = slot.jobs.findIndex((j) => j.id === reply.id);
+    if (i < 0) return;
+    const [job] = slot.jobs.splice(i, 1);
+    this.#running--;
+    this.#completed++;
+    if (reply.ok) this.#finish(job!, undefined, reply.value);
+    else this.#finish(job!, new PoolTaskError(reply.error));
+    if (i === 0 && slot.jobs.length > 0) this.#started(slot.jobs[0]!);
+    this.#afterChange(slot);
+  }
+
+  #afterChange(slot: Slot): void {
+    if (slot.jobs.length === 0 && !slot.gone) slot.thread.unref();
+    this.#pump();
+  }
+
+  /** Abort or timeout: waiting tasks just leave the queue; a sent task costs its thread. */
+  #stop(job: Job, err: Error): void {
+    const slot = job.slot;
+    if (!slot) {
+      const i = this.#queue.indexOf(job, this.#queueHead);
+      if (i >= 0) this.#queue.splice(i, 1);
+      this.#finish(job, err);
+      return;
+    }
+    if (slot.gone || !slot.jobs.includes(job)) return;
+    slot.jobs.splice(slot.jobs.indexOf(job), 1);
+    this.#running--;
+    this.#finish(job, err);
+    this.#retire(slot);
+  }
+
+  /**
+   * Terminate a thread and forget it. Its running task fails with `err` (a crash) or was failed
+   * by the caller (abort); tasks queued behind it never started, so they go back to the queue.
+   */
+  #retire(slot: Slot, err?: Error): void {
+    if (slot.gone) return;
+    slot.gone = true;
+    this.#replaced++;
+    this.#slots.splice(this.#slots.indexOf(slot), 1);
+    const jobs = slot.jobs.splice(0);
+    this.#running -= jobs.length;
+    let requeue = jobs;
+    if (err && jobs.length > 0) {
+      this.#finish(jobs[0]!, err);
+      requeue = jobs.slice(1);
+    }
+    for (const job of requeue) {
+      if (job.timer) clearTimeout(job.timer);
+      job.timer = undefined;
+      job.slot = undefined;
+    }
+    this.#queue.splice(this.#queueHead, 0, ...requeue);
+    void slot.thread.terminate().catch(() => undefined);
+    if (!this.#closed) this.#pump();
+  }
+
+  #finish(job: Job, err: unknown, value?: unknown): void {
+    if (job.timer) clearTimeout(job.timer);
+    if (job.onAbort) job.signal?.removeEventListener('abort', job.onAbort);
+    job.slot = undefined;
+    if (err !== undefined) job.reject(err);
+    else job.resolve(value);
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return Object.assign(new Error(`pool task aborted: ${String(reason ?? 'aborted')}`), { name: 'AbortError', code: 'ABORT_ERR' });
+}
