@@ -8,7 +8,7 @@ import { createLogger } from '../log/logger.js';
 import type { BasePlugin, Dispatcher, Worker } from '../plugin/base-plugin.js';
 import type { Manifest } from '../plugin/manifest.js';
 import { pluginClasses } from '../plugin/plugin-manager.js';
-import { restorePayload, restoreRequest, type CallMessage, type ReplyMessage, type ThreadInit } from './thread-protocol.js';
+import { restorePayload, restoreRequest, type CallMessage, type ReadyMessage, type ReplyMessage, type ThreadInit } from './thread-protocol.js';
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
@@ -24,8 +24,12 @@ async function load(): Promise<BasePlugin> {
 }
 
 const ready = load();
-// A load failure is reported with the first call (and the thread stays up to report it again).
-ready.catch(() => undefined);
+// The main thread waits for this before the first call, so a plugin that cannot load (a rule
+// file that does not compile) fails at load time, as an in-process plugin would.
+ready.then(
+  () => port.postMessage({ ready: true } satisfies ReadyMessage),
+  (err: unknown) => port.postMessage({ ready: false, error: (err as Error)?.message ?? String(err) } satisfies ReadyMessage),
+);
 
 port.on('message', async (msg: CallMessage) => {
   const reply: ReplyMessage = { id: msg.id, ok: false };

@@ -38,6 +38,12 @@ export interface ReplyMessage {
   payload_meta?: PayloadMetaInit;
 }
 
+/** Sent once by a thread after it loaded (or failed to load) its plugin instance. */
+export interface ReadyMessage {
+  ready: boolean;
+  error?: string;
+}
+
 export interface ThreadInit {
   modulePath: string;
   name: string;

@@ -4,12 +4,16 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
 import { StoqPluginException } from '../exceptions.js';
+import { DispatcherResponse, type DispatcherResponseInit } from '../model/dispatcher-response.js';
+import { ExtractedPayload } from '../model/extracted-payload.js';
 import type { Payload } from '../model/payload.js';
+import { PayloadMeta, type PayloadMetaInit } from '../model/payload-meta.js';
+import { WorkerResponse, type WorkerResponseInit } from '../model/worker-response.js';
 import type { Request } from '../model/request.js';
 import { BasePlugin } from '../plugin/base-plugin.js';
 import { BUNDLED_SOURCE_DIR, RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
 import type { CallContext, PluginConfig } from '../plugin/plugin-config.js';
-import { applyPayloadMeta, snapshotPayload, type CallMessage, type ReplyMessage, type ThreadInit, type ThreadMethod } from './thread-protocol.js';
+import { applyPayloadMeta, snapshotPayload, type CallMessage, type ReadyMessage, type ReplyMessage, type ThreadInit, type ThreadMethod } from './thread-protocol.js';
 
 /** The compiled thread entry (threads cannot load TypeScript, so tests use the build too). */
 const ENTRY = RUNNING_FROM_SOURCE
@@ -23,6 +27,19 @@ function threadModulePath(modulePath: string, name: string): string {
   const built = join(BUNDLED_SOURCE_DIR, '..', 'dist', 'plugins', rel).replace(/\.ts$/, '.js');
   if (!rel.startsWith('..') && existsSync(built)) return built;
   throw new StoqPluginException(`Plugin "${name}" asks for isolation: thread, which needs a compiled .js module (found ${modulePath})`);
+}
+
+/** Give direct callers the response classes back (structured clone keeps only the shape). */
+function revive(method: ThreadMethod, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  if (method === 'getDispatches') return new DispatcherResponse(v as DispatcherResponseInit);
+  const extracted = Array.isArray(v['extracted'])
+    ? (v['extracted'] as Array<{ content: Uint8Array; payload_meta?: PayloadMetaInit }>).map(
+        (e) => new ExtractedPayload(e?.content instanceof Uint8Array ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength) : e?.content, new PayloadMeta(e?.payload_meta ?? {})),
+      )
+    : undefined;
+  return new WorkerResponse({ ...(v as WorkerResponseInit), extracted });
 }
 
 class CallFailed extends Error {
@@ -39,6 +56,8 @@ class CallFailed extends Error {
 interface Slot {
   thread: Thread;
   busy: boolean;
+  /** Settles when the thread has loaded the plugin (rejects with the load error). */
+  ready: Promise<void>;
   pending?: { id: number; resolve: (r: ReplyMessage) => void; reject: (e: unknown) => void };
 }
 
@@ -75,12 +94,24 @@ export class ThreadedPlugin extends BasePlugin {
   }
 
   #spawn(): Slot {
-    const slot: Slot = { thread: new Thread(ENTRY, { workerData: this.#init }), busy: false };
-    slot.thread.unref();
-    slot.thread.on('message', (reply: ReplyMessage) => {
-      if (slot.pending?.id === reply.id) slot.pending.resolve(reply);
+    const thread = new Thread(ENTRY, { workerData: this.#init });
+    let loaded!: () => void;
+    let failedToLoad!: (e: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      loaded = resolve;
+      failedToLoad = reject;
+    });
+    ready.catch(() => undefined);
+    const slot: Slot = { thread, busy: false, ready };
+    thread.unref();
+    thread.on('message', (msg: ReplyMessage | ReadyMessage) => {
+      if ('ready' in msg) {
+        if (msg.ready) loaded();
+        else failedToLoad(new Error(msg.error ?? 'plugin failed to load in its thread'));
+      } else if (slot.pending?.id === msg.id) slot.pending.resolve(msg);
     });
     const fail = (err: unknown) => {
+      failedToLoad(err instanceof Error ? err : new Error(String(err)));
       slot.pending?.reject(err);
       slot.pending = undefined;
       this.#drop(slot);
@@ -123,9 +154,26 @@ export class ThreadedPlugin extends BasePlugin {
     }
   }
 
+  /** Start one thread and wait until it has loaded the plugin, so load errors surface now. */
+  override async setup(): Promise<void> {
+    const slot = this.#spawn();
+    try {
+      await slot.ready;
+    } catch (err) {
+      this.#drop(slot);
+      throw err;
+    }
+  }
+
   async #call(method: ThreadMethod, payload: Payload, request: Request, context: CallContext): Promise<unknown> {
     if (this.#closed) throw new Error(`plugin ${this.plugin_name} is closed`);
     const slot = await this.#acquire();
+    try {
+      await slot.ready;
+    } catch (err) {
+      this.#release(slot);
+      throw err;
+    }
     const id = ++this.#nextId;
     const message: CallMessage = { id, method, payload: snapshotPayload(payload), request_meta: request.request_meta.toJSON() };
     let onAbort: (() => void) | undefined;
@@ -145,7 +193,7 @@ export class ThreadedPlugin extends BasePlugin {
       this.#release(slot);
       applyPayloadMeta(payload, reply.payload_meta);
       if (!reply.ok) throw new CallFailed(reply.error?.message ?? 'plugin call failed', reply.error?.name ?? 'Error', reply.error?.code);
-      return reply.value;
+      return revive(method, reply.value);
     } finally {
       if (onAbort) context.signal.removeEventListener('abort', onAbort);
     }
