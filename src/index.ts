@@ -53,6 +53,7 @@ export {
   PoolTaskError,
   PoolTimeoutError,
   sharedPool,
+  sharedPoolStats,
   toShared,
   TRANSFER,
   WorkerPool,
@@ -61,6 +62,8 @@ export {
   type PoolTask,
   type WorkerPoolOptions,
 } from './pool/index.js';
+export { startMetricsServer, StoqMetrics, type MetricsServer, type StoqMetricsOptions } from './metrics/index.js';
+export type { EngineMetrics, PluginCallOutcome } from '../operators/internal/metrics.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
 export { STOQ_API_VERSION, VERSION } from './version.js';
 export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from '../operators/internal/limits.js';

@@ -1,12 +1,13 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defer, finalize, lastValueFrom, mergeMap, toArray, type Observable, type Subject } from 'rxjs';
+import { defer, finalize, lastValueFrom, mergeMap, tap, toArray, type Observable, type Subject } from 'rxjs';
 import type { DestinationStream } from 'pino';
 import { connect, saveResponse } from '../operators/connect.js';
 import { ingest } from '../operators/ingest.js';
 import type { Engine, Failure } from '../operators/internal/engine.js';
 import { createEngine } from '../operators/internal/create-engine.js';
 import type { Limits } from '../operators/internal/limits.js';
+import type { EngineMetrics } from '../operators/internal/metrics.js';
 import type { ScanRequestOptions } from '../operators/internal/scan-context.js';
 import { Semaphore } from '../operators/internal/semaphore.js';
 import { reconstructSubresponses } from '../operators/reconstruct.js';
@@ -17,6 +18,8 @@ import { CONFIG_FILE_NAME, loadConfig } from './config/load-config.js';
 import { cleanList, DEFAULTS, pick, resolvePluginDirs } from './config/settings.js';
 import { formatError, StoqException } from './exceptions.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
+import { StoqMetrics } from './metrics/stoq-metrics.js';
 import { Payload, type Content } from './model/payload.js';
 import { PayloadMeta } from './model/payload-meta.js';
 import { Request } from './model/request.js';
@@ -26,6 +29,7 @@ import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Provider, 
 import { PluginManager, type PluginListing } from './plugin/plugin-manager.js';
 import { itemDoneCallback, type Demand, type ProviderItem } from './plugin/provider-item.js';
 import type { Role } from './plugin/roles.js';
+import { configureSharedPool, sharedPoolStats } from './pool/shared-pool.js';
 
 export interface StoqOptions {
   /** Folder holding `stoq.yaml` and, by default, `plugins/`. Default: the working directory. */
@@ -64,6 +68,14 @@ export interface StoqOptions {
   requestTimeout?: number;
   /** Size and count budgets; see `DEFAULT_LIMITS`. */
   limits?: Partial<Limits>;
+  /** Serve Prometheus metrics at http://<metricsHost>:<port>/metrics (0: any free port). Default: off. */
+  metricsPort?: number | null;
+  /** Default 127.0.0.1. */
+  metricsHost?: string;
+  /** Your own metrics sink for the engine (then no server is started unless `metricsPort` is set too). */
+  metrics?: EngineMetrics;
+  /** Threads in the process-wide worker pool (CPU-bound plugin work). Default: the number of cores. */
+  poolSize?: number;
   /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -137,7 +149,12 @@ export class Stoq {
   readonly loadedDispatchers = new Map<string, Dispatcher>();
   readonly loadedDecorators = new Map<string, Decorator>();
 
-  readonly #ready: Promise<void>;
+  /** Where the engine reports what it does (set when `metricsPort` or `metrics` is given). */
+  readonly metrics: EngineMetrics | undefined;
+  /** The /metrics endpoint, once ready (when `metricsPort` is set). */
+  metricsServer: MetricsServer | undefined;
+
+  #ready: Promise<void>;
   readonly #failures: Subject<Failure>;
 
   constructor(options: StoqOptions = {}) {
@@ -173,6 +190,11 @@ export class Stoq {
       env: options.env,
     });
 
+    configureSharedPool({ size: pick(options.poolSize, core.pool_size, undefined) });
+    const metricsPort = pick(options.metricsPort, core.metrics_port, null);
+    this.metrics = options.metrics ?? (metricsPort !== null ? new StoqMetrics() : undefined);
+    if (this.metrics instanceof StoqMetrics) this.metrics.trackPool(sharedPoolStats);
+
     this.engine = createEngine({
       manager: this.manager,
       log: this.log,
@@ -191,6 +213,7 @@ export class Stoq {
         maxCompressionRatio: pick(options.limits?.maxCompressionRatio, core.max_compression_ratio, undefined),
       },
       connectors: this.loadedConnectors,
+      metrics: this.metrics,
     });
     this.#failures = this.engine.failures;
     this.failures$ = this.#failures.asObservable();
@@ -204,6 +227,17 @@ export class Stoq {
       dispatchers: names(options.dispatchers, core.dispatchers),
       decorators: names(options.decorators, core.decorators),
     });
+    if (metricsPort !== null && this.metrics instanceof StoqMetrics) {
+      const registry = this.metrics.registry;
+      const host = pick(options.metricsHost, core.metrics_host, '127.0.0.1');
+      this.#ready = this.#ready.then(async () => {
+        try {
+          this.metricsServer = await startMetricsServer(registry, metricsPort, host);
+        } catch (err) {
+          throw new StoqException(`Cannot serve metrics on ${host}:${metricsPort}: ${formatError(err)}`);
+        }
+      });
+    }
     // Awaited by every method; never left as an unhandled rejection.
     this.#ready.catch(() => undefined);
   }
@@ -299,6 +333,10 @@ export class Stoq {
     const summary: RunSummary = { items: 0, responses: 0, failures: [] };
     const watch = this.#failures.subscribe((f) => summary.failures.push(f));
 
+    // Items the providers handed over that no consumer has taken yet (stoq_provider_backlog).
+    let received = 0;
+    const untrack = this.metrics instanceof StoqMetrics ? this.metrics.trackBacklog(() => received - summary.items) : undefined;
+
     const handle = async (item: ProviderItem) => {
       summary.items++;
       const done = itemDoneCallback(item);
@@ -338,6 +376,7 @@ export class Stoq {
     try {
       await lastValueFrom(
         ingest(this.engine, [...this.loadedProviders.values()], { signal: stopIngest.signal, demand: credits, log: this.log }).pipe(
+          tap(() => received++),
           mergeMap((item) => defer(() => handle(item)).pipe(finalize(() => credits.itemDone())), this.providerConsumers),
         ),
         { defaultValue: undefined },
@@ -346,6 +385,7 @@ export class Stoq {
       options.signal?.removeEventListener('abort', onStop);
       if (graceTimer) clearTimeout(graceTimer);
       watch.unsubscribe();
+      untrack?.();
     }
     return summary;
   }
@@ -354,6 +394,7 @@ export class Stoq {
   async close(): Promise<void> {
     await this.#ready.catch(() => undefined);
     await this.manager.closePlugins();
+    await this.metricsServer?.close();
     this.#failures.complete();
   }
 }

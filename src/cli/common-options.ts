@@ -4,6 +4,7 @@ import { CONFIG_FILE_NAME } from '../config/load-config.js';
 import { RequestMeta } from '../model/request-meta.js';
 import type { StoqOptions } from '../stoq.js';
 import { parseKeyValues, parsePluginOpts, positiveInt, splitNames } from './parse-values.js';
+import { CliError } from './cli-error.js';
 import { stoqHome } from './stoq-home.js';
 
 /** Flags `scan` and `run` share, as parsed by commander. */
@@ -22,6 +23,9 @@ export interface CommonFlags {
   configFile?: string;
   logLevel?: string;
   maxRecursion?: string;
+  metricsPort?: string;
+  metricsHost?: string;
+  poolSize?: string;
 }
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'];
@@ -41,7 +45,10 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')
     .option('--config-file <path>', `config file (default $STOQ_HOME/${CONFIG_FILE_NAME})`)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
-    .option('--max-recursion <n>', 'maximum extraction depth');
+    .option('--max-recursion <n>', 'maximum extraction depth')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running')
+    .option('--metrics-host <host>', 'address for --metrics-port (default 127.0.0.1; 0.0.0.0 for all)')
+    .option('--pool-size <n>', 'worker threads for CPU-bound plugin work (default: one per core)');
 }
 
 /** Stoq constructor options from the shared flags. */
@@ -61,7 +68,21 @@ export function stoqOptionsFrom(flags: CommonFlags): StoqOptions {
     destArchivers: splitNames(flags.destArchivers),
     sourceArchivers: splitNames(flags.sourceArchivers),
     maxRecursion: flags.maxRecursion === undefined ? undefined : positiveInt(flags.maxRecursion, '--max-recursion'),
+    metricsPort: flags.metricsPort === undefined ? undefined : port(flags.metricsPort),
+    metricsHost: flags.metricsHost,
+    poolSize: flags.poolSize === undefined ? undefined : atLeastOne(positiveInt(flags.poolSize, '--pool-size'), '--pool-size'),
   };
+}
+
+function port(raw: string): number {
+  const n = positiveInt(raw, '--metrics-port');
+  if (n > 65535) throw new CliError(`--metrics-port expects a port number (0-65535), got "${raw}"`);
+  return n;
+}
+
+function atLeastOne(n: number, flag: string): number {
+  if (n < 1) throw new CliError(`${flag} must be at least 1`);
+  return n;
 }
 
 export function requestMetaFrom(flags: CommonFlags): RequestMeta {

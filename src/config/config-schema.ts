@@ -46,6 +46,12 @@ export const CoreConfigSchema = z
     max_extracted_bytes: count.optional(),
     /** Extracted bytes over the parent's size (zip bombs). */
     max_compression_ratio: z.number().positive().optional(),
+    /** Serve Prometheus metrics on this port (0: any free port); unset: no metrics at all. */
+    metrics_port: z.number().int().min(0).max(65535).nullable().optional(),
+    /** Address the metrics endpoint listens on. */
+    metrics_host: z.string().min(1).optional(),
+    /** Threads in the worker pool for CPU-bound plugin work; default the number of cores. */
+    pool_size: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -1,4 +1,4 @@
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool, type PoolStats } from './worker-pool.js';
 
 /**
  * One pool per process: cores are a process-wide resource, so several Stoq instances (or
@@ -10,6 +10,11 @@ let configuredSize: number | undefined;
 /** The process-wide pool, started on first use (its threads start on first task). */
 export function sharedPool(): WorkerPool {
   return (pool ??= new WorkerPool({ size: configuredSize, name: 'rxstoq-pool' }));
+}
+
+/** The shared pool's load, or undefined while nothing has used it. */
+export function sharedPoolStats(): PoolStats | undefined {
+  return pool?.stats;
 }
 
 /**

@@ -1,0 +1,119 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineMetrics, PluginCallOutcome } from '../../operators/internal/metrics.js';
+import type { PoolStats } from '../pool/worker-pool.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface StoqMetricsOptions {
+  /** Registry to add the metrics to; default a new one (so several instances never clash). */
+  registry?: Registry;
+  /** Also export the process metrics (CPU, memory, event-loop lag). Default true. */
+  processMetrics?: boolean;
+}
+
+/**
+ * The engine's metrics in Prometheus form: payloads and bytes scanned, requests in flight,
+ * per-plugin call latency, errors and timeouts, provider backlog and worker-pool load.
+ * Attach it as `engine.metrics` (Stoq does so when `metricsPort` is set).
+ */
+export class StoqMetrics implements EngineMetrics {
+  readonly registry: Registry;
+  readonly #requests: Counter<never>;
+  readonly #payloads: Counter<never>;
+  readonly #bytes: Counter<never>;
+  readonly #inFlight: Gauge<never>;
+  readonly #requestSeconds: Histogram<never>;
+  readonly #pluginSeconds: Histogram<'plugin' | 'outcome'>;
+  readonly #pluginErrors: Counter<'plugin' | 'code'>;
+  readonly #pluginTimeouts: Counter<'plugin'>;
+  readonly #backlogSources = new Set<() => number>();
+  readonly #poolSources = new Set<() => PoolStats | undefined>();
+
+  constructor(options: StoqMetricsOptions = {}) {
+    const registers = [(this.registry = options.registry ?? new Registry())];
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.#requests = new Counter({ name: 'stoq_requests_total', help: 'Scan requests completed', registers });
+    this.#payloads = new Counter({ name: 'stoq_payloads_scanned_total', help: 'Payloads scanned, initial and extracted', registers });
+    this.#bytes = new Counter({ name: 'stoq_bytes_scanned_total', help: 'Bytes of the payloads scanned', registers });
+    this.#inFlight = new Gauge({ name: 'stoq_scans_in_flight', help: 'Scan requests in the pipeline now', registers });
+    this.#requestSeconds = new Histogram({ name: 'stoq_request_duration_seconds', help: 'Time from a request entering the pipeline to its response', buckets: LATENCY_BUCKETS, registers });
+    this.#pluginSeconds = new Histogram({
+      name: 'stoq_plugin_call_duration_seconds',
+      help: 'Plugin method calls (any role), by plugin and outcome (ok, error, timeout, cancelled)',
+      labelNames: ['plugin', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#pluginErrors = new Counter({
+      name: 'stoq_plugin_errors_total',
+      help: 'Errors recorded in responses, by plugin (none for core errors) and error code',
+      labelNames: ['plugin', 'code'],
+      registers,
+    });
+    this.#pluginTimeouts = new Counter({ name: 'stoq_plugin_timeouts_total', help: 'Plugin calls abandoned at their timeout', labelNames: ['plugin'], registers });
+    const backlogSources = this.#backlogSources;
+    new Gauge({
+      name: 'stoq_provider_backlog',
+      help: 'Provider items received and waiting for a consumer',
+      registers,
+      collect() {
+        let n = 0;
+        for (const source of backlogSources) n += source();
+        this.set(n);
+      },
+    });
+    const pools = this.#poolSources;
+    const poolGauge = (name: string, help: string, pick: (s: PoolStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          let n = 0;
+          for (const source of pools) {
+            const stats = source();
+            if (stats) n += pick(stats);
+          }
+          this.set(n);
+        },
+      });
+    poolGauge('stoq_pool_threads', 'Worker-pool threads started', (s) => s.threads);
+    poolGauge('stoq_pool_tasks_running', 'Worker-pool tasks handed to threads', (s) => s.running);
+    poolGauge('stoq_pool_tasks_queued', 'Worker-pool tasks waiting for a thread', (s) => s.queued);
+  }
+
+  pluginCall(plugin: string, seconds: number, outcome: PluginCallOutcome): void {
+    this.#pluginSeconds.observe({ plugin, outcome }, seconds);
+    if (outcome === 'timeout') this.#pluginTimeouts.inc({ plugin });
+  }
+
+  requestStarted(): void {
+    this.#inFlight.inc();
+  }
+
+  requestFinished(summary: Parameters<EngineMetrics['requestFinished']>[0]): void {
+    this.#inFlight.dec();
+    this.#requests.inc();
+    this.#payloads.inc(summary.payloads);
+    this.#bytes.inc(summary.bytes);
+    this.#requestSeconds.observe(summary.seconds);
+    for (const e of summary.errors) this.#pluginErrors.inc({ plugin: e.plugin_name ?? '', code: e.code ?? '' });
+  }
+
+  /** Count a provider queue in `stoq_provider_backlog` until the returned function is called. */
+  trackBacklog(source: () => number): () => void {
+    this.#backlogSources.add(source);
+    return () => this.#backlogSources.delete(source);
+  }
+
+  /** Report a worker pool's load (the `stoq_pool_*` gauges). */
+  trackPool(source: () => PoolStats | undefined): () => void {
+    this.#poolSources.add(source);
+    return () => this.#poolSources.delete(source);
+  }
+
+  /** The exposition text, as served on /metrics. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
