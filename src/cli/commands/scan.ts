@@ -17,6 +17,9 @@ import { CliError } from '../cli-error.js';
 import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
+import { allocShared } from '../../pool/shared-bytes.js';
+import { countInputs } from '../count-inputs.js';
+import { ProgressBar } from '../progress.js';
 import { writeOut } from '../write-out.js';
 
 interface ScanFlags extends CommonFlags {
@@ -108,11 +111,17 @@ async function scanMany(
 ): Promise<number> {
   const concurrency = flags.concurrency ? Math.max(1, positiveInt(flags.concurrency, '--concurrency')) : 4 * availableParallelism();
   const slots = new Semaphore(concurrency);
+  // A progress line only for a person watching: never in logs, pipes or CI output.
+  const progress = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  const counting = new AbortController();
+  if (progress) countInputs(inputs, counting.signal).then((n) => progress.setTotal(n), () => undefined);
   let failures = 0;
   const fail = (path: string, err: Error) => {
     failures++;
     const code = (err as NodeJS.ErrnoException).code;
-    process.stderr.write(`stoq: cannot read ${path}: ${code ?? err.message}\n`);
+    const line = `stoq: cannot read ${path}: ${code ?? err.message}\n`;
+    if (progress) progress.note(line);
+    else process.stderr.write(line);
   };
   const files = new Observable<FoundPath>((subscriber) => {
     const it = inputFiles(inputs, fail);
@@ -138,17 +147,24 @@ async function scanMany(
     const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
     let request: Request;
     try {
-      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
+      // Shared memory: a plugin that hands the bytes to the worker-thread pool copies nothing.
+      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes, allocShared), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
     } catch (err) {
       request = unreadableRequest(shown, err as Error, extra_data, requestMeta.clone());
       if (!(err instanceof FileTooLargeError)) fail(shown, err as Error);
     }
     const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
     if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
+    progress?.tick(request.payloads[0]?.results.size ?? 0);
   };
-  await lastValueFrom(
-    files.pipe(mergeMap((path) => defer(() => from(scanFile(path))).pipe(finalize(() => slots.release())), concurrency)),
-    { defaultValue: undefined },
-  );
+  try {
+    await lastValueFrom(
+      files.pipe(mergeMap((path) => defer(() => from(scanFile(path))).pipe(finalize(() => slots.release())), concurrency)),
+      { defaultValue: undefined },
+    );
+  } finally {
+    counting.abort();
+    progress?.stop();
+  }
   return failures;
 }
