@@ -34,6 +34,18 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
   });
 
+const hungUp = new WeakSet<Redis>();
+
+/**
+ * Disconnect once: a second ioredis disconnect() after the socket closed arms a 2 s timer that
+ * nothing clears, which keeps the process alive that long after `stoq run` is done.
+ */
+export function hangUp(redis: Redis): void {
+  if (hungUp.has(redis)) return;
+  hungUp.add(redis);
+  redis.disconnect();
+}
+
 function toFields(raw: Buffer[] | null): Map<string, Buffer> {
   const fields = new Map<string, Buffer>();
   for (let i = 0; raw && i + 1 < raw.length; i += 2) fields.set(raw[i]!.toString('utf8'), raw[i + 1]!);
@@ -80,7 +92,7 @@ export class GroupConsumer {
    * `claim_idle_ms`), then new ones. `reader` is disconnected on abort so a blocked read ends at once.
    */
   async *entries(reader: Redis, signal: AbortSignal): AsyncGenerator<StreamEntry> {
-    const onAbort = () => reader.disconnect();
+    const onAbort = () => hangUp(reader);
     signal.addEventListener('abort', onAbort, { once: true });
     const buffer: StreamEntry[] = [];
     const claimEvery = Math.max(50, Math.floor(this.o.claim_idle_ms / 2));
@@ -123,7 +135,7 @@ export class GroupConsumer {
       signal.removeEventListener('abort', onAbort);
       // Entries fetched but never handed out stay pending; another consumer claims them once idle.
       for (const entry of buffer) this.#owned.delete(entry.id);
-      reader.disconnect();
+      hangUp(reader);
     }
   }
 
@@ -149,15 +161,13 @@ export class GroupConsumer {
 
   /** XAUTOCLAIM entries idle for `claim_idle_ms`; the ones delivered too often go to the dead-letter stream. */
   async #claimIdle(): Promise<StreamEntry[]> {
-    const reply = (await this.writer.callBuffer('XAUTOCLAIM', [
-      this.o.stream,
-      this.o.group,
-      this.o.consumer,
-      this.o.claim_idle_ms,
-      this.#claimCursor,
-      'COUNT',
-      this.o.batch,
-    ])) as [Buffer, RawEntry[], Buffer[]?];
+    // ioredis defines xautoclaimBuffer at run time but not in its types (and `callBuffer` breaks its auto-pipelining).
+    const writer = this.writer as Redis & { xautoclaimBuffer(...args: Array<string | number>): Promise<unknown> };
+    const reply = (await writer.xautoclaimBuffer(this.o.stream, this.o.group, this.o.consumer, this.o.claim_idle_ms, this.#claimCursor, 'COUNT', this.o.batch)) as [
+      Buffer,
+      RawEntry[],
+      Buffer[]?,
+    ];
     this.#claimCursor = reply[0].toString('utf8');
     // Entries deleted from the stream come back with no fields; Redis drops them from the PEL itself.
     const claimed = reply[1].filter(([id, fields]) => fields !== null && !this.#owned.has(id.toString('utf8')));

@@ -15,7 +15,7 @@ import {
   type StoqResponse,
 } from 'rxstoq';
 import { decodeEntry, encodeEntry, type DecodedEntry } from './entry.js';
-import { GroupConsumer, type StreamEntry } from './group-consumer.js';
+import { GroupConsumer, hangUp, type StreamEntry } from './group-consumer.js';
 import { RedisOptionsSchema, resolveOptions, type ResolvedRedisOptions } from './options.js';
 
 /**
@@ -51,6 +51,8 @@ export class RedisPlugin extends ProviderPlugin {
       lazyConnect: true,
       connectTimeout: s.connect_timeout_ms,
       connectionName: `stoq:${s.consumer}:${name}`,
+      // Acks and results of items finishing together go out in one write.
+      enableAutoPipelining: name === 'writer',
     });
     // ioredis reconnects by itself; without a listener it would print every connection error.
     redis.on('error', (err: Error) => this.log.warn({ err, connection: name }, `Redis ${name} connection: ${err.message}`));
@@ -65,7 +67,7 @@ export class RedisPlugin extends ProviderPlugin {
       await writer.connect();
       await writer.ping();
     } catch (err) {
-      writer.disconnect();
+      hangUp(writer);
       throw new Error(`cannot reach Redis at ${redactUrl(s.redis_url)}: ${(err as Error).message}`);
     }
     this.#writer = writer;
@@ -102,7 +104,7 @@ export class RedisPlugin extends ProviderPlugin {
       }
     } finally {
       this.#readers.delete(reader);
-      reader.disconnect();
+      hangUp(reader);
     }
   }
 
@@ -151,7 +153,7 @@ export class RedisPlugin extends ProviderPlugin {
   }
 
   override async close(): Promise<void> {
-    for (const reader of this.#readers) reader.disconnect();
+    for (const reader of this.#readers) hangUp(reader);
     this.#readers.clear();
     const writer = this.#writer;
     this.#writer = undefined;
@@ -164,7 +166,7 @@ export class RedisPlugin extends ProviderPlugin {
       await writer.quit();
     } catch (err) {
       this.log.warn({ err }, `Closing the Redis connection: ${(err as Error).message}`);
-      writer.disconnect();
+      hangUp(writer);
     }
   }
 }

@@ -5,6 +5,7 @@ import { CliError } from './cli-error.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
+import { submitCommand } from './commands/submit.js';
 
 /** Every subcommand; later features register theirs here. */
 export function buildProgram(): Command {
@@ -15,7 +16,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .addCommand(scanCommand())
     .addCommand(runCommand())
-    .addCommand(listCommand());
+    .addCommand(listCommand())
+    .addCommand(submitCommand());
 }
 
 /** Run the CLI; returns the exit code. Expected failures print one line on stderr, never a stack. */
