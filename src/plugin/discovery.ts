@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { RUNNING_FROM_SOURCE } from './bundled.js';
 import { MANIFEST_SUFFIXES, readManifest, type Manifest } from './manifest.js';
@@ -48,9 +48,10 @@ export function findModule(pluginDir: string, module: string): string | undefine
 /**
  * Index every plugin manifest under `dirs` (recursively). Later directories override earlier ones;
  * nothing is imported here. Bad manifests and missing modules are skipped with a warning that
- * names the file.
+ * names the file; `skipped` (when given) gets that reason under the manifest's file name stem,
+ * so asking for the plugin later can say why it is not there.
  */
-export function discoverPlugins(dirs: string[], log: Logger): Map<string, PluginInfo> {
+export function discoverPlugins(dirs: string[], log: Logger, skipped?: Map<string, string>): Map<string, PluginInfo> {
   const found = new Map<string, PluginInfo>();
   for (const raw of dirs) {
     const dir = resolve(raw.trim());
@@ -70,6 +71,8 @@ export function discoverPlugins(dirs: string[], log: Logger): Map<string, Plugin
         manifest = readManifest(manifestPath);
       } catch (err) {
         log.warn({ file: manifestPath }, `Error parsing plugin manifest, skipping: ${(err as Error).message}`);
+        const stem = MANIFEST_SUFFIXES.reduce((n, suffix) => (n.endsWith(suffix) ? n.slice(0, -suffix.length) : n), basename(manifestPath));
+        skipped?.set(stem, (err as Error).message);
         continue;
       }
       const pluginDir = dirname(manifestPath);

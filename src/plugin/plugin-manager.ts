@@ -78,6 +78,8 @@ export function pluginClasses(mod: Record<string, unknown>): PluginClass[] {
  */
 export class PluginManager {
   protected readonly pluginInfo: Map<string, PluginInfo>;
+  /** Manifests that could not be read, by file name stem: why each was skipped. */
+  protected readonly skippedManifests = new Map<string, string>();
   protected readonly loaded = new Map<string, Promise<BasePlugin>>();
   protected readonly instances = new Map<string, BasePlugin>();
   protected readonly pluginOpts: Record<string, Record<string, unknown>>;
@@ -94,7 +96,7 @@ export class PluginManager {
     const own = new Set([BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR]);
     const userDirs = (options.pluginDirList ?? []).filter((d) => !own.has(resolve(d.trim()).replace(/\/$/, '')));
     const dirs = [...(options.includeBundled === false ? [] : [BUNDLED_PLUGIN_DIR]), ...userDirs];
-    this.pluginInfo = discoverPlugins(dirs, this.log);
+    this.pluginInfo = discoverPlugins(dirs, this.log, this.skippedManifests);
   }
 
   /** Where a plugin was found, or undefined. */
@@ -153,7 +155,10 @@ export class PluginManager {
 
   protected async instantiate(name: string): Promise<BasePlugin> {
     const info = this.pluginInfo.get(name);
-    if (!info) throw new StoqPluginNotFound(`The plugin "${name}" is invalid or does not exist in your plugin path`);
+    if (!info) {
+      const why = this.skippedManifests.get(name);
+      throw new StoqPluginNotFound(`The plugin "${name}" is invalid or does not exist in your plugin path${why ? ` (manifest skipped: ${why})` : ''}`);
+    }
     const min = info.manifest.min_stoq_version;
     if (min && compareVersions(STOQ_API_VERSION, min) < 0) {
       this.log.warn({ plugin: name, min_stoq_version: min }, `Plugin ${name} not compatible with this version of stoQ. Unpredictable results may occur!`);
