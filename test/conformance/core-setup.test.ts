@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUNDLED_PLUGIN_DIR, readManifest, Stoq } from 'rxstoq';
-import { LogCapture, makeStoq } from './support.js';
+import { bundledPluginNames, LogCapture, makeStoq } from './support.js';
 
 const temps: string[] = [];
 const tempDir = () => {
@@ -29,9 +29,7 @@ describe('core setup (upstream test_core.py 1-4)', () => {
       await s.ready();
       expect(s.baseDir).toBe(process.cwd());
       // Upstream listed 0 plugins for a CWD without plugins/; ours always has the bundled ones.
-      const bundled = readdirSync(BUNDLED_PLUGIN_DIR, { recursive: true, encoding: 'utf8' })
-        .filter((f) => f.endsWith('.stoq.yaml'))
-        .map((f) => readManifest(join(BUNDLED_PLUGIN_DIR, f)).name);
+      const bundled = bundledPluginNames();
       expect(Object.keys(await s.listPlugins()).sort()).toEqual(bundled.sort());
     } finally {
       process.chdir(cwd);

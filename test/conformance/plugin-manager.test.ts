@@ -14,7 +14,7 @@ import {
   type BasePlugin,
 } from 'rxstoq';
 import type { ConfigurableWorker } from '../fixtures/data/plugins/worker/configurable_worker/configurable_worker.js';
-import { DATA_DIR, INVALID_PLUGINS_DIR, LEVEL, LogCapture, makeStoq, PLUGINS2_DIR, PLUGINS_DIR } from './support.js';
+import { bundledPluginNames, DATA_DIR, INVALID_PLUGINS_DIR, LEVEL, LogCapture, makeStoq, PLUGINS2_DIR, PLUGINS_DIR } from './support.js';
 
 const DUMMY_PLUGINS = ['dummy_archiver', 'dummy_connector', 'dummy_provider', 'dummy_worker', 'dummy_decorator'];
 
@@ -22,11 +22,7 @@ const silent = createLogger({ level: 'silent' });
 const manager = (pluginDirList: string[], extra: Partial<ConstructorParameters<typeof PluginManager>[0]> = {}) =>
   new PluginManager({ pluginDirList, log: silent, ...extra });
 
-/** Names of the bundled plugins (always indexed, lowest precedence), read from their manifests. */
-const bundledNames = () =>
-  readdirSync(BUNDLED_PLUGIN_DIR, { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.stoq.yaml') && !f.split('/').includes('node_modules'))
-    .map((f) => readManifest(join(BUNDLED_PLUGIN_DIR, f)).name);
+const bundledNames = bundledPluginNames;
 
 describe('plugin manager (upstream test_plugin_manager.py)', () => {
   it('test_no_plugins', async () => {

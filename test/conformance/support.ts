@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { createLogger, Stoq, type Logger, type StoqOptions } from 'rxstoq';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED_PLUGIN_DIR, createLogger, readManifest, Stoq, type Logger, type StoqOptions } from 'rxstoq';
 
 /** The fixture data dir: `stoq.yaml` plus the test plugins (upstream's stoq/tests/data). */
 export const DATA_DIR = fileURLToPath(new URL('../fixtures/data', import.meta.url));
@@ -53,4 +55,14 @@ export async function makeStoq(options: StoqOptions = {}): Promise<Stoq> {
 /** The cached instance of a fixture plugin, typed, so a test can set its knobs or spy on it. */
 export async function plugin<T>(s: Stoq, name: string): Promise<T> {
   return (await s.loadPlugin(name)) as unknown as T;
+}
+
+/**
+ * Names of the bundled plugins (always indexed, lowest precedence), read from their manifests;
+ * folders discovery skips (node_modules, fixtures) are skipped here too.
+ */
+export function bundledPluginNames(): string[] {
+  return readdirSync(BUNDLED_PLUGIN_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.stoq.yaml') && !f.split('/').some((part) => part === 'node_modules' || part === 'fixtures'))
+    .map((f) => readManifest(join(BUNDLED_PLUGIN_DIR, f)).name);
 }
