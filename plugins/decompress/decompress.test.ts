@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Payload, PayloadMeta, Request, Stoq, type CallContext, type WorkerResponse } from 'rxstoq';
 import { makeJpeg, pseudoRandom, sevenZip, sevenZipExtract, sevenZipList } from '../../test/support/samples.js';
+import { gzipZeros, zeros, zip } from '../../test/hostile/archive-writers.js';
 import type { DecompressPlugin } from './decompress.js';
 
 const stoqs: Stoq[] = [];
@@ -233,6 +234,64 @@ function bigZip(): Buffer {
   }
   return readFileSync(archive);
 }
+
+describe('decompress size budgets', () => {
+  const payload = (bytes: Buffer, filename: string) => new Payload(bytes, new PayloadMeta({ extra_data: { filename } }));
+
+  it('leaves out members whose listed size is over maximum_size, without inflating them', async () => {
+    // 1 GiB of zeros in 1 MiB: extracted, it would take seconds and 1 GiB; refused, neither.
+    const archive = zip([{ name: 'small.txt', content: 'small' }, { name: 'huge.bin', content: zeros(1024 ** 3) }, { name: 'after.txt', content: 'after' }]);
+    const plugin = await loadDecompress();
+    const response = await plugin.scan(payload(archive, 'bomb.zip'), new Request(), ctx());
+    expect(members(response)).toEqual([
+      { path: 'after.txt', size: 5 },
+      { path: 'small.txt', size: 5 },
+    ]);
+    expect(response.errors.map((e) => e.error)).toEqual([
+      'Extracted object is too large (> 50000000 bytes), not extracted: huge.bin (the archive lists 1073741824 bytes)',
+    ]);
+  });
+
+  it('leaves out the members past maximum_total_size, in archive order, with one Error counting them', async () => {
+    const archive = zip(Array.from({ length: 5 }, (_, i) => ({ name: `m${i}.bin`, content: Buffer.alloc(1000, i) })));
+    const plugin = await loadDecompress({ maximum_total_size: 2500 });
+    const response = await plugin.scan(payload(archive, 'five.zip'), new Request(), ctx());
+    expect(members(response).map((m) => m.path)).toEqual(['m0.bin', 'm1.bin']);
+    expect(response.errors.map((e) => e.error)).toEqual([
+      'Archive members exceed maximum_total_size (2500 bytes) in all: 3 member(s) not extracted, 3000 bytes listed: m2.bin, m3.bin, m4.bin',
+    ]);
+  });
+
+  it('stops 7-Zip on a member that grows past maximum_size although its headers say it is small', async () => {
+    // A gzip trailer holds the size modulo 4 GiB: this 4 GiB + 100 bytes stream claims 100 bytes.
+    const plugin = await loadDecompress({ maximum_size: 10_000_000 });
+    const response = await plugin.scan(payload(gzipZeros(4 * 1024 ** 3 + 100), 'liar.gz'), new Request(), ctx());
+    expect(response.extracted).toEqual([]);
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors[0]!.error).toBe(
+      'Extracted object is too large (> 10000000 bytes), not extracted: liar grew past the size its archive headers give; 7-Zip was stopped there and later members were not extracted',
+    );
+  });
+
+  it('stops 7-Zip when the output passes maximum_total_size although the headers add up to less', async () => {
+    const lying = gzipZeros(4 * 1024 ** 3 + 100);
+    const plugin = await loadDecompress({ maximum_total_size: 500_000 });
+    const response = await plugin.scan(payload(lying, 'liar.gz'), new Request(), ctx());
+    expect(response.extracted).toEqual([]);
+    expect(response.errors.map((e) => e.error)).toEqual([expect.stringMatching(/^Extracted members reached maximum_total_size \(500000 bytes\) while writing liar, /)]);
+  });
+
+  it('reports an archive 7-Zip recognises but cannot open (a 7z cut short) as an Error', async () => {
+    const archive = join(tmp, 'cut.7z');
+    sevenZip(['a', '-t7z', archive, 'readme.txt', 'docs'], tree);
+    const whole = readFileSync(archive);
+    const plugin = await loadDecompress();
+    const response = await plugin.scan(payload(whole.subarray(0, whole.byteLength >> 1), 'cut.7z'), new Request(), ctx());
+    expect(response.extracted).toEqual([]);
+    expect(response.errors).toHaveLength(1);
+    expect(response.errors[0]!.error).toMatch(/^7-Zip could not extract the archive .*Cannot open the file as \[7z\] archive/);
+  });
+});
 
 describe('decompress in the engine', () => {
   it('extracts and scans the members of a zip routed by the yara dispatcher', async () => {

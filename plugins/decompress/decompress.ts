@@ -22,6 +22,7 @@ const flag = z.preprocess((v) => {
 const OptionsSchema = z.object({
   passwords: list.default(['-', 'infected', 'password']),
   maximum_size: z.coerce.number().int().positive().default(50_000_000),
+  maximum_total_size: z.coerce.number().int().positive().default(250_000_000),
   timeout: z.coerce.number().positive().default(45),
   always_dispatch: list.default([]),
   archive_extracted: flag.default(true),
@@ -61,7 +62,7 @@ export class DecompressPlugin extends WorkerPlugin {
   }
 
   async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {
-    const { maximum_size: maxSize, timeout } = this.#opts;
+    const { maximum_size: maxSize, maximum_total_size: maxTotal, timeout } = this.#opts;
     const size = payload.content.byteLength;
     if (size > maxSize) throw new Error(`Compressed file too large: ${size} > ${maxSize}`);
     const extra = payload.payload_meta.extra_data;
@@ -78,6 +79,7 @@ export class DecompressPlugin extends WorkerPlugin {
           fileName: archiveFileName(extra['filename']),
           passwords: passwordsFor(extra['passwords'], this.#opts.passwords),
           maxSize,
+          maxTotal,
           archiveType: archiveTypeFor(extra['archiver']),
         },
         AbortSignal.any([ctx.signal, deadline.signal]),
@@ -101,7 +103,33 @@ export class DecompressPlugin extends WorkerPlugin {
     if (outcome.status === 'failed') {
       errors.push(error(`7-Zip could not extract the archive (tried ${this.#opts.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`));
     }
-    for (const member of outcome.oversize) errors.push(error(`Extracted object is too large (> ${this.#opts.maximum_size} bytes), not extracted: ${member}`));
+    const { maximum_size: maxSize, maximum_total_size: maxTotal } = this.#opts;
+    for (const r of outcome.refused.filter((m) => m.reason === 'member')) {
+      errors.push(error(`Extracted object is too large (> ${maxSize} bytes), not extracted: ${r.path} (the archive lists ${r.size} bytes)`));
+    }
+    const overTotal = outcome.refused.filter((m) => m.reason === 'total');
+    if (overTotal.length > 0) {
+      const shown = overTotal.slice(0, 10).map((m) => m.path);
+      const more = overTotal.length > shown.length ? `, and ${overTotal.length - shown.length} more` : '';
+      errors.push(
+        error(
+          `Archive members exceed maximum_total_size (${maxTotal} bytes) in all: ${overTotal.length} member(s) not extracted, ${overTotal.reduce((n, m) => n + m.size, 0)} bytes listed: ${shown.join(', ')}${more}`,
+        ),
+      );
+    }
+    for (const member of outcome.oversize) {
+      if (outcome.stopped?.path !== member) errors.push(error(`Extracted object is too large (> ${maxSize} bytes), not extracted: ${member}`));
+    }
+    if (outcome.stopped) {
+      const { path, reason } = outcome.stopped;
+      errors.push(
+        error(
+          reason === 'member'
+            ? `Extracted object is too large (> ${maxSize} bytes), not extracted: ${path} grew past the size its archive headers give; 7-Zip was stopped there and later members were not extracted`
+            : `Extracted members reached maximum_total_size (${maxTotal} bytes) while writing ${path}, more than the archive headers give; 7-Zip was stopped there and later members were not extracted`,
+        ),
+      );
+    }
     if (outcome.notes.length > 0) ctx.log.info({ notes: outcome.notes }, '7-Zip skipped archive members');
     const extracted = outcome.members.map(
       (m) =>

@@ -9,7 +9,10 @@ export interface ExtractionRequest {
   input: Uint8Array;
   fileName: string;
   passwords: string[];
+  /** Largest member, in bytes. */
   maxSize: number;
+  /** Largest total of all members, in bytes. */
+  maxTotal: number;
   /** A 7-Zip format name (`-t`), when the payload says which archiver to use. */
   archiveType?: string;
 }
@@ -17,8 +20,12 @@ export interface ExtractionRequest {
 export interface ExtractionOutcome {
   status: 'extracted' | 'not-archive' | 'failed';
   members: Array<{ path: string; data: Uint8Array }>;
-  /** Members that grew past the size limit; their bytes were dropped. */
+  /** Members that grew past the size limit while being written; their bytes were dropped. */
   oversize: string[];
+  /** Members left out before extracting: the listing gave a size over maxSize, or past maxTotal. */
+  refused: Array<{ path: string; size: number; reason: 'member' | 'total' }>;
+  /** 7-Zip was stopped while writing `path`: it grew past maxSize, or all output past maxTotal. */
+  stopped?: { path: string; reason: 'member' | 'total' };
   /** 7-Zip's error lines, when it failed. */
   problems: string[];
   /** Things 7-Zip skipped on purpose (links pointing outside the archive). */
