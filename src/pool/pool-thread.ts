@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, type TransferListItem } from 'node:worker_threads';
-import { TRANSFER, type ErrorShape, type PoolTask, type ReplyMessage, type TaskMessage } from './protocol.js';
+import { TRANSFER, type ErrorShape, type PoolTask, type ReplyMessage, type TaskBatch, type TaskMessage } from './protocol.js';
 
 /**
  * The runtime inside each pool thread. Tasks run strictly one after another, so the pool always
@@ -45,30 +45,52 @@ const errorShape = (err: unknown): ErrorShape => {
   };
 };
 
+/** Answers not sent yet, and when the oldest was ready: sent once the queue is empty or it has waited 2 ms. */
+let replies: ReplyMessage[] = [];
+let replyTransfer: TransferListItem[] = [];
+let oldestReply = 0;
+
+function flush(): void {
+  if (replies.length === 0) return;
+  const batch = replies;
+  const transfer = replyTransfer;
+  replies = [];
+  replyTransfer = [];
+  try {
+    port.postMessage(batch, transfer);
+  } catch {
+    // One answer cannot be cloned: send them one by one so only that task fails.
+    for (const reply of batch) {
+      try {
+        port.postMessage([reply], transfer);
+      } catch (err) {
+        port.postMessage([{ id: reply.id, ok: false, error: { name: 'DataCloneError', message: `task result cannot leave its thread: ${errorShape(err).message}` } }]);
+      }
+    }
+  }
+}
+
 async function drain(): Promise<void> {
   running = true;
   while (queue.length > 0) {
     const msg = queue.shift()!;
     let reply: ReplyMessage;
-    let transfer: TransferListItem[] = [];
     try {
       const value = await perform(msg.task);
       const list = (value as { [TRANSFER]?: unknown } | null)?.[TRANSFER];
-      if (Array.isArray(list)) transfer = list as TransferListItem[];
+      if (Array.isArray(list)) replyTransfer.push(...(list as TransferListItem[]));
       reply = { id: msg.id, ok: true, value };
     } catch (err) {
       reply = { id: msg.id, ok: false, error: errorShape(err) };
     }
-    try {
-      port.postMessage(reply, transfer);
-    } catch (err) {
-      port.postMessage({ id: msg.id, ok: false, error: { name: 'DataCloneError', message: `task result cannot leave its thread: ${errorShape(err).message}` } });
-    }
+    if (replies.length === 0) oldestReply = performance.now();
+    replies.push(reply);
+    if (queue.length === 0 || replies.length >= 64 || performance.now() - oldestReply > 2) flush();
   }
   running = false;
 }
 
-port.on('message', (msg: TaskMessage) => {
-  queue.push(msg);
+port.on('message', (batch: TaskBatch) => {
+  queue.push(...batch);
   if (!running) void drain();
 });

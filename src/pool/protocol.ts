@@ -12,6 +12,14 @@ export interface TaskMessage {
   task: PoolTask;
 }
 
+/**
+ * Both directions carry batches: tasks handed over in one turn of the caller's event loop go in
+ * one message, and a thread answers finished tasks together while more are queued. Messages,
+ * not tasks, are what cost (each one may wake a sleeping thread), so small tasks batch well.
+ */
+export type TaskBatch = TaskMessage[];
+export type ReplyBatch = ReplyMessage[];
+
 export interface ErrorShape {
   name: string;
   message: string;

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
-import type { ErrorShape, PoolTask, ReplyMessage, TaskMessage } from './protocol.js';
+import type { ErrorShape, PoolTask, ReplyBatch, TaskMessage } from './protocol.js';
 
 /** Threads cannot load TypeScript: when the sources run (tests), threads run the build. */
 const ENTRY = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? '../../dist/src/pool/pool-thread.js' : './pool-thread.js', import.meta.url));
@@ -11,8 +11,10 @@ export interface WorkerPoolOptions {
   /** Threads at most; started on demand. Default: the number of cores. */
   size?: number;
   /**
-   * Tasks handed to one thread at a time. Above 1 a thread starts its next task without waiting
-   * for the main thread to read its last answer (tiny tasks); tasks still run one by one.
+   * Small tasks handed to one thread at a time (default 16): a thread starts its next task
+   * without waiting for the caller to read its last answer, and tasks handed over together
+   * travel in one message. Tasks still run one by one. Heavy tasks (module calls, digests of
+   * 1 MiB or more) only go to a thread with nothing else to do, so none waits behind another.
    */
   tasksPerThread?: number;
   /** Memory caps for each thread (a thread that exceeds them dies; its task fails). */
@@ -68,12 +70,16 @@ interface Job {
   timeoutMs?: number;
   timer?: NodeJS.Timeout;
   slot?: Slot;
+  /** Posted to its thread (until then an abort only takes it back). */
+  posted?: boolean;
 }
 
 interface Slot {
   thread: Thread;
-  /** In the order sent; the first is the one running (threads run tasks one by one). */
+  /** In the order handed over; the first is the one running (threads run tasks one by one). */
   jobs: Job[];
+  /** Handed over in this turn and not posted yet: they go in one message (see flush). */
+  outbox: Job[];
   gone: boolean;
 }
 
@@ -118,7 +124,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions = {}) {
     const size = options.size ?? availableParallelism();
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a whole number of at least 1, got ${size}`);
-    const perThread = options.tasksPerThread ?? 2;
+    const perThread = options.tasksPerThread ?? 16;
     if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`tasksPerThread must be at least 1, got ${perThread}`);
     this.size = size;
     this.tasksPerThread = perThread;
@@ -179,9 +185,9 @@ export class WorkerPool {
 
   #pump(): void {
     while (this.#queueHead < this.#queue.length) {
-      const slot = this.#pickSlot();
-      if (!slot) break;
       const job = this.#queue[this.#queueHead]!;
+      const slot = this.#pickSlot(job);
+      if (!slot) break;
       this.#queue[this.#queueHead++] = undefined as unknown as Job;
       this.#send(slot, job);
     }
@@ -191,15 +197,15 @@ export class WorkerPool {
     }
   }
 
-  /** An idle thread, else a new one while below size, else the least loaded one with room. */
-  #pickSlot(): Slot | undefined {
+  /** An idle thread, else a new one while below size, else (light tasks) the least loaded one with room. */
+  #pickSlot(job: Job): Slot | undefined {
     let best: Slot | undefined;
     for (const s of this.#slots) {
       if (s.jobs.length === 0) return s;
       if (s.jobs.length < this.tasksPerThread && (!best || s.jobs.length < best.jobs.length)) best = s;
     }
     if (this.#slots.length < this.size) return this.#spawn();
-    return best;
+    return isLight(job.task) ? best : undefined;
   }
 
   #spawn(): Slot {
@@ -207,8 +213,8 @@ export class WorkerPool {
       name: `${this.#options.name ?? 'rxstoq-pool'}-${this.#slots.length}`,
       resourceLimits: this.#options.resourceLimits,
     });
-    const slot: Slot = { thread, jobs: [], gone: false };
-    thread.on('message', (reply: ReplyMessage) => this.#onReply(slot, reply));
+    const slot: Slot = { thread, jobs: [], outbox: [], gone: false };
+    thread.on('message', (replies: ReplyBatch) => this.#onReplies(slot, replies));
     const died = (err: unknown) => {
       if (slot.gone) return;
       this.#retire(slot, err instanceof Error ? err : new Error(`pool thread exited with code ${String(err)}`));
@@ -229,16 +235,38 @@ export class WorkerPool {
       slot.thread.ref();
       this.#started(job);
     }
-    const message: TaskMessage = { id: job.id, task: job.task };
+    slot.outbox.push(job);
+    if (slot.outbox.length === 1) queueMicrotask(() => this.#flush(slot));
+  }
+
+  /** Post every task handed to this thread since the last flush, in one message. */
+  #flush(slot: Slot): void {
+    const jobs = slot.outbox.splice(0);
+    if (slot.gone || jobs.length === 0) return;
+    const transfer = jobs.flatMap((j) => j.transfer);
     try {
-      slot.thread.postMessage(message, job.transfer);
-    } catch (err) {
-      // Not cloneable: nothing reached the thread, so only this task fails.
-      slot.jobs.splice(slot.jobs.indexOf(job), 1);
-      this.#running--;
-      this.#finish(job, err);
-      this.#afterChange(slot);
+      slot.thread.postMessage(jobs.map((j): TaskMessage => ({ id: j.id, task: j.task })), transfer);
+      for (const j of jobs) j.posted = true;
+      return;
+    } catch {
+      // Something in the batch cannot be cloned: post them one by one so only that task fails.
     }
+    for (const job of jobs) {
+      try {
+        slot.thread.postMessage([{ id: job.id, task: job.task }], job.transfer);
+        job.posted = true;
+      } catch (err) {
+        // Nothing reached the thread, so only this task fails.
+        const i = slot.jobs.indexOf(job);
+        if (i >= 0) {
+          slot.jobs.splice(i, 1);
+          this.#running--;
+          if (i === 0 && slot.jobs.length > 0) this.#started(slot.jobs[0]!);
+        }
+        this.#finish(job, err);
+      }
+    }
+    this.#afterChange(slot);
   }
 
   /** The task is now the one its thread is running: its time starts. */
@@ -250,15 +278,17 @@ export class WorkerPool {
     }
   }
 
-  #onReply(slot: Slot, reply: ReplyMessage): void {
-    const i = slot.jobs.findIndex((j) => j.id === reply.id);
-    if (i < 0) return;
-    const [job] = slot.jobs.splice(i, 1);
-    this.#running--;
-    this.#completed++;
-    if (reply.ok) this.#finish(job!, undefined, reply.value);
-    else this.#finish(job!, new PoolTaskError(reply.error));
-    if (i === 0 && slot.jobs.length > 0) this.#started(slot.jobs[0]!);
+  #onReplies(slot: Slot, replies: ReplyBatch): void {
+    for (const reply of replies) {
+      const i = slot.jobs.findIndex((j) => j.id === reply.id);
+      if (i < 0) continue;
+      const [job] = slot.jobs.splice(i, 1);
+      this.#running--;
+      this.#completed++;
+      if (reply.ok) this.#finish(job!, undefined, reply.value);
+      else this.#finish(job!, new PoolTaskError(reply.error));
+      if (i === 0 && slot.jobs.length > 0) this.#started(slot.jobs[0]!);
+    }
     this.#afterChange(slot);
   }
 
@@ -276,10 +306,18 @@ export class WorkerPool {
       this.#finish(job, err);
       return;
     }
-    if (slot.gone || !slot.jobs.includes(job)) return;
-    slot.jobs.splice(slot.jobs.indexOf(job), 1);
+    const i = slot.jobs.indexOf(job);
+    if (slot.gone || i < 0) return;
+    slot.jobs.splice(i, 1);
     this.#running--;
     this.#finish(job, err);
+    if (!job.posted) {
+      // Still in the outbox: the thread never saw it, so it keeps running what it has.
+      slot.outbox.splice(slot.outbox.indexOf(job), 1);
+      if (i === 0 && slot.jobs.length > 0) this.#started(slot.jobs[0]!);
+      this.#afterChange(slot);
+      return;
+    }
     this.#retire(slot);
   }
 
@@ -292,6 +330,7 @@ export class WorkerPool {
     slot.gone = true;
     this.#replaced++;
     this.#slots.splice(this.#slots.indexOf(slot), 1);
+    slot.outbox.length = 0;
     const jobs = slot.jobs.splice(0);
     this.#running -= jobs.length;
     let requeue = jobs;
@@ -303,6 +342,7 @@ export class WorkerPool {
       if (job.timer) clearTimeout(job.timer);
       job.timer = undefined;
       job.slot = undefined;
+      job.posted = false;
     }
     this.#queue.splice(this.#queueHead, 0, ...requeue);
     void slot.thread.terminate().catch(() => undefined);
@@ -317,6 +357,9 @@ export class WorkerPool {
     else job.resolve(value);
   }
 }
+
+const LIGHT_DIGEST = 1024 * 1024;
+const isLight = (task: PoolTask) => task.op === 'digest' && task.data.byteLength < LIGHT_DIGEST;
 
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;

@@ -88,15 +88,34 @@ describe('WorkerPool', () => {
     await expect(pool.call(TASKS, 'add', [1, 1], [], { signal: AbortSignal.abort(new Error('already')) })).rejects.toThrow('already');
   });
 
-  it('tasks queued behind a terminated task on the same thread are run again elsewhere', async () => {
-    const pool = make({ size: 1, tasksPerThread: 2 });
+  it('small tasks queued behind a terminated task on the same thread are run again on its replacement', async () => {
+    const pool = make({ size: 1, tasksPerThread: 4 });
     const stop = new AbortController();
     const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
-    const behind = pool.call(TASKS, 'add', [20, 22]);
+    const data = Buffer.from('queued behind');
+    const behind = pool.digest(data, ['md5']);
     expect(pool.stats.running).toBe(2);
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
-    expect(await behind).toBe(42);
+    expect(await behind).toEqual([hex('md5', data)]);
+  });
+
+  it('heavy tasks never wait behind another task in a thread: they wait in the pool for a free one', async () => {
+    const pool = make({ size: 1, tasksPerThread: 4 });
+    const stop = new AbortController();
+    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    const heavy = pool.call(TASKS, 'add', [1, 2]);
+    expect(pool.stats).toMatchObject({ running: 1, queued: 1 });
+    stop.abort(new Error('stop'));
+    await expect(spin).rejects.toThrow('stop');
+    expect(await heavy).toBe(3);
+  });
+
+  it('many small tasks at once all get their own answers (they travel in batches)', async () => {
+    const pool = make({ size: 2 });
+    const inputs = Array.from({ length: 200 }, (_, i) => Buffer.from(`payload ${i}`));
+    const digests = await Promise.all(inputs.map((d) => pool.digest(d, ['sha1', 'md5'])));
+    digests.forEach((d, i) => expect(d).toEqual([hex('sha1', inputs[i]!), hex('md5', inputs[i]!)]));
   });
 
   it('a thread that dies fails its task and is replaced', async () => {
