@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { booleanOption, numberOption, sharedPool, toShared, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
+import { booleanOption, numberOption, sharedPool, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
 
 const OptionsSchema = z.object({
   /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
@@ -37,7 +37,7 @@ export class HashPlugin extends WorkerPlugin {
   async #inPool(payload: Payload, signal: AbortSignal | undefined): Promise<WorkerResponse> {
     const known = payload.cachedSha256;
     const algorithms = known ? ['md5', 'sha1'] : ['sha256', 'md5', 'sha1'];
-    const digests = await sharedPool().digest(toShared(payload.content), algorithms, { signal });
+    const digests = await sharedPool().digest(payload.content, algorithms, { signal });
     if (known) return respond(known, digests[0]!, digests[1]!);
     payload.setSha256(digests[0]!);
     return respond(digests[0]!, digests[1]!, digests[2]!);

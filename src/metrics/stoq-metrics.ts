@@ -26,6 +26,7 @@ export class StoqMetrics implements EngineMetrics {
   readonly #pluginSeconds: Histogram<'plugin' | 'outcome'>;
   readonly #pluginErrors: Counter<'plugin' | 'code'>;
   readonly #pluginTimeouts: Counter<'plugin'>;
+  readonly #pluginChildren = new Map<string, { observe(v: number): void }>();
   readonly #backlogSources = new Set<() => number>();
   readonly #poolSources = new Set<() => PoolStats | undefined>();
 
@@ -83,7 +84,11 @@ export class StoqMetrics implements EngineMetrics {
   }
 
   pluginCall(plugin: string, seconds: number, outcome: PluginCallOutcome): void {
-    this.#pluginSeconds.observe({ plugin, outcome }, seconds);
+    // Labelled children are cached: resolving labels on every call cost more than the call itself.
+    const key = `${plugin}\0${outcome}`;
+    let child = this.#pluginChildren.get(key);
+    if (!child) this.#pluginChildren.set(key, (child = this.#pluginSeconds.labels({ plugin, outcome })));
+    child.observe(seconds);
     if (outcome === 'timeout') this.#pluginTimeouts.inc({ plugin });
   }
 

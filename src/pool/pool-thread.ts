@@ -83,6 +83,10 @@ async function drain(): Promise<void> {
     } catch (err) {
       reply = { id: msg.id, ok: false, error: errorShape(err) };
     }
+    if (msg.task.op === 'digest' && msg.task.giveBack && msg.task.data.buffer instanceof ArrayBuffer) {
+      reply.returned = msg.task.data.buffer;
+      replyTransfer.push(msg.task.data.buffer);
+    }
     if (replies.length === 0) oldestReply = performance.now();
     replies.push(reply);
     if (queue.length === 0 || replies.length >= 64 || performance.now() - oldestReply > 2) flush();

@@ -4,7 +4,8 @@
  * ES module the thread imports once and caches (`module` is a file URL or an absolute path).
  */
 export type PoolTask =
-  | { op: 'digest'; data: Uint8Array; algorithms: string[] }
+  /** `giveBack`: `data` was moved here (a private copy); the thread moves it back when done. */
+  | { op: 'digest'; data: Uint8Array; algorithms: string[]; giveBack?: boolean }
   | { op: 'call'; module: string; fn: string; args: unknown[] };
 
 export interface TaskMessage {
@@ -27,7 +28,11 @@ export interface ErrorShape {
   stack?: string;
 }
 
-export type ReplyMessage = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorShape };
+/**
+ * `returned`: memory the task moved in and the thread hands back, so it is freed by the caller's
+ * garbage collector (a thread's heap is small and collected rarely: memory left there piles up).
+ */
+export type ReplyMessage = ({ id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorShape }) & { returned?: ArrayBuffer };
 
 /**
  * A module task may set this symbol on the object it returns, listing buffers to move back to

@@ -5,7 +5,10 @@
  *
  * Small buffers are carved from shared slabs, like Node's own Buffer pool: allocating a fresh
  * SharedArrayBuffer per small file costs several times more than reading the file. A slab's
- * memory is freed once no buffer carved from it is referenced any more.
+ * memory is freed once no buffer carved from it is referenced any more — including by the pool
+ * threads that saw it, which let go only at their own (rare) garbage collections. For many small
+ * payloads, plain buffers (copied and moved to the thread and back by `WorkerPool.digest`) keep
+ * memory lower; shared memory pays off for large buffers read once and hashed in place.
  */
 const SLAB_SIZE = 4 * 1024 * 1024;
 /** Larger buffers get memory of their own, so one long-lived buffer cannot pin a whole slab. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker as Thread, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 import { RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
 import type { ErrorShape, PoolTask, ReplyBatch, TaskMessage } from './protocol.js';
+import { isShared } from './shared-bytes.js';
 
 /** Threads cannot load TypeScript: when the sources run (tests), threads run the build. */
 const ENTRY = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? '../../dist/src/pool/pool-thread.js' : './pool-thread.js', import.meta.url));
@@ -142,9 +143,15 @@ export class WorkerPool {
     };
   }
 
-  /** Hex digests of `data`, one per algorithm, computed in a pool thread. */
+  /**
+   * Hex digests of `data`, one per algorithm, computed in a pool thread. Bytes in shared memory
+   * are read in place; other bytes are copied once into memory moved to the thread and back
+   * (the caller's `data` is never detached).
+   */
   digest(data: Uint8Array, algorithms: string[], options?: PoolRunOptions): Promise<string[]> {
-    return this.run<string[]>({ op: 'digest', data, algorithms }, [], options);
+    if (isShared(data)) return this.run<string[]>({ op: 'digest', data, algorithms }, [], options);
+    const copy = new Uint8Array(data);
+    return this.run<string[]>({ op: 'digest', data: copy, algorithms, giveBack: true }, [copy.buffer], options);
   }
 
   /** Call `fn` exported by the ES module `module` (absolute path or file URL) in a pool thread. */

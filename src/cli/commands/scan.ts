@@ -17,7 +17,6 @@ import { CliError } from '../cli-error.js';
 import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
-import { allocShared } from '../../pool/shared-bytes.js';
 import { countInputs } from '../count-inputs.js';
 import { ProgressBar } from '../progress.js';
 import { writeOut } from '../write-out.js';
@@ -147,8 +146,7 @@ async function scanMany(
     const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
     let request: Request;
     try {
-      // Shared memory: a plugin that hands the bytes to the worker-thread pool copies nothing.
-      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes, allocShared), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
+      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
     } catch (err) {
       request = unreadableRequest(shown, err as Error, extra_data, requestMeta.clone());
       if (!(err instanceof FileTooLargeError)) fail(shown, err as Error);
