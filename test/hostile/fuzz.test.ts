@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PayloadMeta, Stoq } from 'rxstoq';
+import { seed7z, seedGzip, seedTar, seedZip } from './corpus.js';
+import { jpegWithExif, png } from './images.js';
+import { mutate, mutation } from './mutations.js';
+import { escapeTargets, existing, schemaErrors, tree } from './support.js';
+
+/**
+ * Property-based fuzzing of the whole pipeline: damaged archives and images go through
+ * decompress or exif (started directly, since damage often breaks the magic numbers the YARA
+ * dispatcher routes by), plus the YARA dispatcher and worker, hash and filedir. For every input
+ * the scan settles before the plugins' timeouts could all have passed, the response is valid
+ * against the shipped JSON Schema, and nothing is written outside the temporary folders.
+ *
+ * CI runs a fixed seed and a bounded number of runs; `scripts/fuzz.sh` runs many more
+ * (FUZZ_RUNS, FUZZ_SEED).
+ */
+
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 80);
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20261128);
+// Per-call budgets, so a pathological input costs seconds, not minutes.
+const PLUGIN_TIMEOUT = 10;
+// A scan is a few plugin calls deep; past this it is hung, not slow.
+const SETTLE_WITHIN_MS = 4 * PLUGIN_TIMEOUT * 1000;
+
+const seeds = [
+  { name: 'seed.zip', bytes: seedZip(), start: 'decompress' },
+  { name: 'seed.7z', bytes: seed7z(), start: 'decompress' },
+  { name: 'seed.gz', bytes: seedGzip(), start: 'decompress' },
+  { name: 'seed.tar', bytes: seedTar(), start: 'decompress' },
+  { name: 'seed.jpg', bytes: jpegWithExif(), start: 'exif' },
+  { name: 'seed.png', bytes: png(), start: 'exif' },
+];
+
+describe('fuzzing the pipeline with damaged archives and images', () => {
+  let root: string;
+  let previousCwd: string;
+  let stoq: Stoq;
+  let before: string[];
+  let escapedBefore: string[];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'rxstoq-fuzz-'));
+    mkdirSync(join(root, 'cwd'));
+    previousCwd = process.cwd();
+    process.chdir(join(root, 'cwd'));
+    before = tree(root, [join(root, 'results'), join(root, 'archive')]);
+    escapedBefore = existing(escapeTargets(root));
+    stoq = new Stoq({
+      baseDir: root,
+      dispatchers: ['yara'],
+      alwaysDispatch: ['hash', 'yara'],
+      destArchivers: ['filedir'],
+      connectors: ['filedir'],
+      pluginTimeout: PLUGIN_TIMEOUT,
+      pluginOpts: {
+        filedir: { results_dir: join(root, 'results'), archive_dir: join(root, 'archive') },
+        decompress: { timeout: PLUGIN_TIMEOUT },
+        yara: { timeout: PLUGIN_TIMEOUT },
+      },
+      logLevel: 'silent',
+    });
+    await stoq.ready();
+  });
+
+  afterAll(async () => {
+    await stoq?.close();
+    process.chdir(previousCwd);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it(
+    `${RUNS} mutated inputs (seed ${SEED}): every scan settles, validates, and writes only where it should`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 6 }), async (which, mutations) => {
+          const seed = seeds[which]!;
+          const content = mutate(seed.bytes, mutations);
+          let timer: NodeJS.Timeout | undefined;
+          const hung = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`scan of a mutated ${seed.name} did not settle within ${SETTLE_WITHIN_MS} ms`)), SETTLE_WITHIN_MS);
+          });
+          try {
+            const response = await Promise.race([
+              stoq.scan(content, { payloadMeta: new PayloadMeta({ extra_data: { filename: seed.name } }), addStartDispatch: [seed.start] }),
+              hung,
+            ]);
+            expect(schemaErrors(response)).toEqual([]);
+            expect(response.results[0]!.size).toBe(content.byteLength);
+            expect(response.results[0]!.workers['hash']).toBeDefined();
+            expect(response.results[0]!.plugins_run.workers).toContain(seed.start);
+            for (const e of response.errors) expect(e.error.length).toBeGreaterThan(0);
+          } finally {
+            clearTimeout(timer);
+          }
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+      expect(tree(root, [join(root, 'results'), join(root, 'archive')])).toEqual(before);
+      expect(existing(escapeTargets(root))).toEqual(escapedBefore);
+    },
+    Math.max(90_000, RUNS * 5_000),
+  );
+});
