@@ -98,11 +98,14 @@ export class GroupConsumer {
     const claimEvery = Math.max(50, Math.floor(this.o.claim_idle_ms / 2));
     let nextClaim = 0;
     let failures = 0;
+    let grouped = false;
     try {
-      await this.ensureGroup();
-      this.joined = true;
       while (!signal.aborted) {
         try {
+          if (!grouped) {
+            await this.ensureGroup();
+            grouped = this.joined = true;
+          }
           if (buffer.length === 0 && Date.now() >= nextClaim) {
             buffer.push(...(await this.#claimIdle()));
             // A cursor other than 0-0 means more idle entries may be waiting: look again right away.
@@ -119,8 +122,8 @@ export class GroupConsumer {
           const message = (err as Error).message ?? String(err);
           if (message.startsWith('NOGROUP')) {
             // The stream or group was deleted under us: recreate it and go on.
-            await this.ensureGroup().catch(() => undefined);
-            continue;
+            grouped = false;
+            if (failures === 1) continue;
           }
           this.log.error({ err, stream: this.o.stream, attempt: failures }, `Reading ${this.o.stream} failed: ${message}`);
           await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)), signal);

@@ -221,6 +221,31 @@ describe('redis provider + connector against a real Redis', () => {
     expect(await pendingCount(redis, k.stream, k.group)).toBe(0);
   });
 
+  it('goes on after its connections are killed and after the group is deleted', async () => {
+    const k = keys('reconnect');
+    const stoq = await makeStoq(k, { consumer: 'phoenix' });
+    const queue = await plugin(stoq);
+    await queue.enqueuePayload(Buffer.from('before'));
+    const stop = new AbortController();
+    const run = stoq.run({ signal: stop.signal });
+    await waitFor(async () => (await redis.xlen(k.results_stream)) === 1, 10_000, 'the first result');
+
+    const ids = (await redis.client('LIST')).toString().split('\n').filter((l) => l.includes('name=stoq:phoenix:')).map((l) => /id=(\d+)/.exec(l)![1]!);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) await redis.client('KILL', 'ID', id);
+    await queue.enqueuePayload(Buffer.from('after a reconnect'));
+    await waitFor(async () => (await redis.xlen(k.results_stream)) === 2, 10_000, 'a result after the reconnect');
+
+    await redis.xgroup('DESTROY', k.stream, k.group);
+    await queue.enqueuePayload(Buffer.from('after the group was deleted'));
+    await waitFor(async () => (await redis.xlen(k.results_stream)) === 3, 10_000, 'a result after the group came back');
+    stop.abort();
+    expect((await run).failures).toEqual([]);
+    const texts = (await readResults(redis, k.results_stream)).map((r) => r.response.results[0].workers.hash.sha256);
+    expect(texts).toEqual(['before', 'after a reconnect', 'after the group was deleted'].map((t) => sha256(Buffer.from(t))));
+    expect(await pendingCount(redis, k.stream, k.group)).toBe(0);
+  });
+
   it('connector appends compact JSON and caps the results stream with MAXLEN ~', async () => {
     const k = keys('cap');
     const stoq = await makeStoq(k, { results_maxlen: 100 }, { providers: [] });

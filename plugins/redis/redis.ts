@@ -90,7 +90,7 @@ export class RedisPlugin extends ProviderPlugin {
     const reader = this.#connection('reader');
     this.#readers.add(reader);
     try {
-      await reader.connect();
+      // The reader connects on its first command, inside the consumer's retry loop.
       for await (const entry of consumer.entries(reader, signal)) {
         const decoded = decodeEntry(entry.fields);
         if (!decoded.ok) {
