@@ -62,7 +62,7 @@ function relink(node: PayloadNode, rank: Map<PayloadNode, number>): void {
 /** Build the response once every payload is done: ordered results, `time` = completion time. */
 export function toResponse(ctx: ScanContext): StoqResponse {
   orderPayloads(ctx);
-  return new StoqResponse({ request: ctx.request });
+  return new StoqResponse({ request: ctx.request, scan_id: ctx.scanId });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../src/log/logger.js';
 import type { Payload } from '../../src/model/payload.js';
 import type { Request } from '../../src/model/request.js';
@@ -33,6 +34,8 @@ export interface PayloadNode {
 export interface ScanContext {
   engine: Engine;
   request: Request;
+  /** The response's `scan_id`, fixed when the request starts so every log line can carry it. */
+  scanId: string;
   /** Start dispatches for the initial payloads. */
   startDispatch: string[];
   /** sha256 → the node that holds that content in this request. */
@@ -83,6 +86,8 @@ export function createScanContext(engine: Engine, request: Request, startDispatc
     given: { from: [...payload.results.extracted_from], by: [...payload.results.extracted_by] },
   }));
   const initial = nodes.slice();
+  const scanId = randomUUID();
+  let log: Logger | undefined;
   let seen: Map<string, PayloadNode> | undefined;
   return {
     engine,
@@ -100,7 +105,11 @@ export function createScanContext(engine: Engine, request: Request, startDispatc
       return seen;
     },
     nodes,
-    log: engine.log,
+    scanId,
+    // Made on first use: most requests never log.
+    get log() {
+      return (log ??= engine.log.child({ scan_id: scanId }));
+    },
     signal: signals.length === 0 ? NEVER_ABORTED : signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
     extracted: { count: 0, bytes: 0, perParent: new Map() },
     dispose: () => clearTimeout(timer),
