@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
+import { booleanOption, ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
 import { runExtraction, type ExtractionOutcome, type WasmModule } from './run-extraction.js';
 
@@ -13,19 +13,13 @@ const list = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
   z.array(z.coerce.string()),
 );
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
-}, z.boolean());
-
 const OptionsSchema = z.object({
   passwords: list.default(['-', 'infected', 'password']),
   maximum_size: z.coerce.number().int().positive().default(50_000_000),
   maximum_total_size: z.coerce.number().int().positive().default(250_000_000),
   timeout: z.coerce.number().positive().default(45),
   always_dispatch: list.default([]),
-  archive_extracted: flag.default(true),
+  archive_extracted: booleanOption.default(true),
 });
 type Options = z.infer<typeof OptionsSchema>;
 

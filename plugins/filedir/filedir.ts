@@ -2,6 +2,7 @@ import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Observable } from 'rxjs';
 import {
+  booleanOption,
   ArchiverPlugin,
   ArchiverResponse,
   Payload,
@@ -19,24 +20,18 @@ import { publishFile } from './publish-file.js';
 import { sourceFiles } from './source-files.js';
 import { strftime, unknownDirectives } from './strftime.js';
 
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
-}, z.boolean());
-
 const OptionsSchema = z.object({
   source_dir: z.string().nullish(),
-  recursive: flag.default(false),
+  recursive: booleanOption.default(false),
   results_dir: z.string().nullish(),
-  date_mode: flag.default(false),
+  date_mode: booleanOption.default(false),
   date_format: z
     .string()
     .default('%Y/%m/%d')
     .refine((f) => unknownDirectives(f).length === 0, { message: 'supported strftime directives are %Y %m %d %H %M %S %%' }),
-  compactly: flag.default(true),
+  compactly: booleanOption.default(true),
   archive_dir: z.string().nullish(),
-  use_sha: flag.default(true),
+  use_sha: booleanOption.default(true),
 });
 type Options = z.infer<typeof OptionsSchema>;
 

@@ -1,22 +1,16 @@
 import { isAbsolute, join } from 'node:path';
 import type { RuleMatch } from '@litko/yara-x';
-import { DispatcherResponse, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
+import { booleanOption, DispatcherResponse, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
 import { compileRuleFile, type RuleSet } from './compile.js';
 import { allStrings, findXorKeys, toMatchDict, type MatchDict } from './matches.js';
-
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  return ['1', 'true', 'yes', 'on'].includes(s) ? true : ['0', 'false', 'no', 'off'].includes(s) ? false : v;
-}, z.boolean());
 
 const OptionsSchema = z.object({
   worker_rules: z.string().nullish(),
   dispatch_rules: z.string().nullish(),
   strings_limit: z.coerce.number().int().nonnegative().nullish(),
   timeout: z.coerce.number().positive().default(60),
-  xor_first_match: flag.default(true),
+  xor_first_match: booleanOption.default(true),
 });
 
 /**
