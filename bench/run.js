@@ -94,7 +94,7 @@ async function runCli(args, name, { startup = 0, metrics = true, capture = false
   const rssFile = join(work, `${name}.rss`);
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
   const argv = [...nodeArgs(name), STOQ, ...args, ...(port ? ['--metrics-port', String(port)] : []), '--log-level', 'error'];
-  const cmd = timeBin ? [timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...argv]] : [process.execPath, argv];
+  const cmd = timeBin ? [timeBin, ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...argv]] : [process.execPath, argv];
   const started = performance.now();
   const child = spawn(cmd[0], cmd[1], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let lines = 0;
@@ -124,9 +124,11 @@ async function runCli(args, name, { startup = 0, metrics = true, capture = false
   clearInterval(poll);
   const wall = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`stoq ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
-  const maxRssKiB = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : peakPolled;
+  const timed = timeBin ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [peakPolled];
+  const maxRssKiB = timed[0];
+  const cpuSeconds = timed.length === 3 ? timed[1] + timed[2] : undefined;
   const latency = lastScrape ? histogramQuantiles(lastScrape, 'stoq_request_duration_seconds') : undefined;
-  return { lines, outputBytes, wall, seconds: Math.max(wall - startup, 1e-3), latency, maxRssKiB, stdout: capture ? Buffer.concat(chunks).toString('utf8') : undefined };
+  return { lines, outputBytes, wall, seconds: Math.max(wall - startup, 1e-3), latency, maxRssKiB, cpuSeconds, stdout: capture ? Buffer.concat(chunks).toString('utf8') : undefined };
 }
 
 function vmHwm(pid) {
@@ -154,6 +156,9 @@ const record = (corpus, mode, info, r, extra = {}) => {
     mbPerSec: bytes / 1e6 / r.seconds,
     latency: r.latency,
     peakRssMB: r.maxRssKiB ? (r.maxRssKiB * 1024) / 1e6 : undefined,
+    // CPU time of all threads per file: what the run costs, whatever else the machine was doing.
+    // (CLI/provider: whole process including startup.)
+    cpuUsPerFile: r.cpuSeconds !== undefined ? (r.cpuSeconds * 1e6) / files : undefined,
     ...extra,
   };
   rows.push(row);
@@ -305,7 +310,7 @@ function sevenZipRecursive(bin, top) {
 
 // ---------------------------------------------------------------------------------- report
 const fmt = (v, d = 0) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
-const header = ['corpus', 'mode', 'files', 'MB', 'sec', 'files/s', 'MB/s', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MB', '× baseline'];
+const header = ['corpus', 'mode', 'files', 'MB', 'sec', 'files/s', 'MB/s', 'p50 ms', 'p95 ms', 'p99 ms', 'peak RSS MB', 'CPU µs/file', '× baseline'];
 const table = rows.map((r) => [
   r.corpus,
   r.mode,
@@ -318,11 +323,14 @@ const table = rows.map((r) => [
   fmt(r.latency?.p95, 2) + (r.latency?.source === 'histogram' ? '*' : ''),
   fmt(r.latency?.p99, 2) + (r.latency?.source === 'histogram' ? '*' : ''),
   fmt(r.peakRssMB),
+  fmt(r.cpuUsPerFile),
   r.mode === 'baseline' ? '1.00' : fmt(r.ratio, 2),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-console.log(`\nrxstoq benchmark — ${machine.cpu}, ${cores} cores, Node ${machine.node}, pool ${poolSize} threads`);
+const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+machine.loadAfter = loadAfter;
+console.log(`\nrxstoq benchmark — ${machine.cpu}, ${cores} cores, Node ${machine.node}, pool ${poolSize} threads; load average ${machine.load} before, ${loadAfter} after`);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of table) console.log(line(row));

@@ -9,6 +9,7 @@ const latencies = new Float64Array(files.length);
 let bytes = 0;
 let out = 0;
 const started = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < files.length; i++) {
   const t0 = performance.now();
   const content = readFileSync(files[i]);
@@ -24,4 +25,5 @@ for (let i = 0; i < files.length; i++) {
   latencies[i] = performance.now() - t0;
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ files: files.length, bytes, seconds, outputBytes: out, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ files: files.length, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputBytes: out, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));

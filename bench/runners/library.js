@@ -32,6 +32,7 @@ let bytes = 0;
 let out = 0;
 let errors = 0;
 const started = performance.now();
+const cpu0 = process.cpuUsage();
 async function lane() {
   while (next < files.length) {
     const i = next++;
@@ -47,4 +48,5 @@ async function lane() {
 await Promise.all(Array.from({ length: Number(values.concurrency) }, lane));
 const seconds = (performance.now() - started) / 1000;
 await stoq.close();
-console.log(JSON.stringify({ files: files.length, bytes, seconds, outputBytes: out, errors, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));
+const cpu = process.cpuUsage(cpu0);
+console.log(JSON.stringify({ files: files.length, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputBytes: out, errors, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));

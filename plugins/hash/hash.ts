@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { booleanOption, numberOption, sharedPool, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
+import { booleanOption, numberOption, sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
 
 const OptionsSchema = z.object({
   /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
@@ -28,7 +28,7 @@ export class HashPlugin extends WorkerPlugin {
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
     const content = payload.content;
     const minSize = this.options['pool_min_size'] as number;
-    if (this.options['use_pool'] === false || content.byteLength < minSize) {
+    if (this.options['use_pool'] === false || content.byteLength < minSize || !sharedPoolEnabled()) {
       return respond(payload.sha256, hex('md5', content), hex('sha1', content));
     }
     return this.#inPool(payload, content.byteLength >= ABORTABLE_FROM ? ctx.signal : undefined);

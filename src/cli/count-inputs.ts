@@ -2,12 +2,13 @@ import { statSync } from 'node:fs';
 import { walkFiles } from '../io/walk-files.js';
 
 /**
- * How many inputs a scan will see, counted by a second walk alongside the scan (directory
- * listings only, no file is opened), so the progress bar can show a total and an ETA.
+ * How many inputs a scan will see (up to `limit`), counted by a second walk alongside the scan
+ * (directory listings only, no file is opened), so the progress bar can show a total and an ETA.
  */
-export async function countInputs(inputs: string[], signal?: AbortSignal): Promise<number> {
+export async function countInputs(inputs: string[], signal?: AbortSignal, limit = Infinity): Promise<number> {
   let n = 0;
   for (const input of inputs) {
+    if (n >= limit) return n;
     let isDir = false;
     try {
       isDir = statSync(input).isDirectory();
@@ -19,8 +20,7 @@ export async function countInputs(inputs: string[], signal?: AbortSignal): Promi
       continue;
     }
     for await (const _ of walkFiles(input)) {
-      if (signal?.aborted) return n;
-      n++;
+      if (signal?.aborted || ++n >= limit) return n;
     }
   }
   return n;

@@ -68,9 +68,9 @@ export class ProgressBar {
     this.#timer.unref();
   }
 
-  /** One more input done. */
-  tick(bytes: number): void {
-    this.#files++;
+  /** One more input done (or `files` more). */
+  tick(bytes: number, files = 1): void {
+    this.#files += files;
     this.#bytes += bytes;
   }
 

@@ -7,6 +7,21 @@ import { WorkerPool, type PoolStats } from './worker-pool.js';
 let pool: WorkerPool | undefined;
 let configuredSize: number | undefined;
 
+let disabled = false;
+
+/**
+ * Whether plugins should hand work to the shared pool. False inside threads that already run a
+ * whole scan pipeline each (`stoq scan DIR` with several threads): the cores are busy already.
+ */
+export function sharedPoolEnabled(): boolean {
+  return !disabled;
+}
+
+/** Turn the shared pool off for this thread (plugins then do their work inline). */
+export function disableSharedPool(): void {
+  disabled = true;
+}
+
 /** The process-wide pool, started on first use (its threads start on first task). */
 export function sharedPool(): WorkerPool {
   return (pool ??= new WorkerPool({ size: configuredSize, name: 'rxstoq-pool' }));

@@ -17,52 +17,26 @@ import { CliError } from '../cli-error.js';
 import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
+import { fileRequest, inputFiles, isDirectory, unreadableRequest } from '../scan-file.js';
 import { countInputs } from '../count-inputs.js';
 import { ProgressBar } from '../progress.js';
+import { scanWithThreads } from '../scan-threads.js';
 import { writeOut } from '../write-out.js';
 
 interface ScanFlags extends CommonFlags {
   concurrency?: string;
+  threads?: string;
 }
 
-const isDirectory = (p: string) => {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
-/** Files named on the command line, then every file under each directory, pulled lazily. */
-async function* inputFiles(inputs: string[], onError: (path: string, err: Error) => void): AsyncGenerator<FoundPath> {
-  for (const input of inputs) {
-    if (isDirectory(input)) yield* walkFiles(input, onError);
-    else yield input;
-  }
-}
-
-/**
- * Every input gets a response, even one that cannot be read: an unscanned payload recording the
- * file and an error that says why (a file over the size limit is recorded with its real size).
- */
-function unreadableRequest(path: string, err: Error, extra_data: Record<string, unknown>, request_meta: RequestMeta): Request {
-  const payload = new Payload(Buffer.alloc(0), new PayloadMeta({ extra_data, should_scan: err instanceof FileTooLargeError ? true : false }));
-  const request = new Request({ payloads: [payload], request_meta });
-  if (err instanceof FileTooLargeError) {
-    // admit() records PAYLOAD_TOO_LARGE against the real size.
-    payload.results.size = err.size;
-  } else {
-    const code = (err as NodeJS.ErrnoException).code;
-    request.errors.push(new StoqError(`Cannot read ${path}: ${code ?? err.message}`, null, payload.payload_id, 'INPUT_UNREADABLE'));
-  }
-  return request;
-}
+/** Below this many files, one pipeline on the main thread (plus the worker pool) is quicker. */
+const THREADED_MIN_FILES = 256;
 
 export function scanCommand(): Command {
   const cmd = new Command('scan')
     .description('scan files, directories (recursively) or stdin; one input prints indented JSON, several print NDJSON')
     .argument('[inputs...]', 'files or directories to scan; "-" or nothing reads stdin')
-    .option('--concurrency <n>', 'files scanned at once when scanning several (default: 4 per core)');
+    .option('--concurrency <n>', 'files scanned at once when scanning several (default: 4 per core)')
+    .option('--threads <n>', `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core; 1: main thread only)`);
   return addCommonOptions(cmd).action(async (inputs: string[], flags: ScanFlags) => {
     const stoq = new Stoq(stoqOptionsFrom(flags));
     try {
@@ -109,19 +83,30 @@ async function scanMany(
   print: boolean,
 ): Promise<number> {
   const concurrency = flags.concurrency ? Math.max(1, positiveInt(flags.concurrency, '--concurrency')) : 4 * availableParallelism();
+  const threads = flags.threads ? Math.max(1, positiveInt(flags.threads, '--threads')) : availableParallelism();
   const slots = new Semaphore(concurrency);
   // A progress line only for a person watching: never in logs, pipes or CI output.
   const progress = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
   const counting = new AbortController();
   if (progress) countInputs(inputs, counting.signal).then((n) => progress.setTotal(n), () => undefined);
   let failures = 0;
-  const fail = (path: string, err: Error) => {
+  const fail = (path: string, err: Error | string) => {
     failures++;
-    const code = (err as NodeJS.ErrnoException).code;
-    const line = `stoq: cannot read ${path}: ${code ?? err.message}\n`;
+    const reason = typeof err === 'string' ? err : ((err as NodeJS.ErrnoException).code ?? err.message);
+    const line = `stoq: cannot read ${path}: ${reason}\n`;
     if (progress) progress.note(line);
     else process.stderr.write(line);
   };
+  // Threads pay off once there are enough files to amortise starting a pipeline in each.
+  if (threads > 1 && (await countInputs(inputs, undefined, THREADED_MIN_FILES)) >= THREADED_MIN_FILES) {
+    try {
+      await scanWithThreads(stoq, inputs, { threads, concurrency, flags, addStartDispatch, print, progress, fail });
+    } finally {
+      counting.abort();
+      progress?.stop();
+    }
+    return failures;
+  }
   const files = new Observable<FoundPath>((subscriber) => {
     const it = inputFiles(inputs, fail);
     let stopped = false;
@@ -142,15 +127,8 @@ async function scanMany(
   });
   const maxBytes = stoq.engine.limits.maxPayloadSize;
   const scanFile = async (path: FoundPath): Promise<void> => {
-    const shown = displayPath(path);
-    const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
-    let request: Request;
-    try {
-      request = new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta.clone() });
-    } catch (err) {
-      request = unreadableRequest(shown, err as Error, extra_data, requestMeta.clone());
-      if (!(err instanceof FileTooLargeError)) fail(shown, err as Error);
-    }
+    const { request, shown, readError } = fileRequest(path, maxBytes, requestMeta.clone());
+    if (readError) fail(shown, readError);
     const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
     if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
     progress?.tick(request.payloads[0]?.results.size ?? 0);
