@@ -73,13 +73,15 @@ interface Job {
   slot?: Slot;
   /** Posted to its thread (until then an abort only takes it back). */
   posted?: boolean;
+  /** Rebuilds the task after its thread died: what it transferred went with the thread. */
+  remake?: () => { task: PoolTask; transfer: readonly TransferListItem[] };
 }
 
 interface Slot {
   thread: Thread;
   /** In the order handed over; the first is the one running (threads run tasks one by one). */
   jobs: Job[];
-  /** Handed over in this turn and not posted yet: they go in one message (see flush). */
+  /** Handed over in this turn of the event loop and not posted yet: they go in one message (see flush). */
   outbox: Job[];
   gone: boolean;
 }
@@ -150,8 +152,12 @@ export class WorkerPool {
    */
   digest(data: Uint8Array, algorithms: string[], options?: PoolRunOptions): Promise<string[]> {
     if (isShared(data)) return this.run<string[]>({ op: 'digest', data, algorithms }, [], options);
-    const copy = new Uint8Array(data);
-    return this.run<string[]>({ op: 'digest', data: copy, algorithms, giveBack: true }, [copy.buffer], options);
+    const remake = () => {
+      const copy = new Uint8Array(data);
+      return { task: { op: 'digest', data: copy, algorithms, giveBack: true } as PoolTask, transfer: [copy.buffer] };
+    };
+    const first = remake();
+    return this.#submit<string[]>(first.task, first.transfer, options, remake);
   }
 
   /** Call `fn` exported by the ES module `module` (absolute path or file URL) in a pool thread. */
@@ -160,11 +166,15 @@ export class WorkerPool {
   }
 
   run<T>(task: PoolTask, transferList: readonly TransferListItem[] = [], options: PoolRunOptions = {}): Promise<T> {
+    return this.#submit<T>(task, transferList, options);
+  }
+
+  #submit<T>(task: PoolTask, transferList: readonly TransferListItem[], options: PoolRunOptions = {}, remake?: Job['remake']): Promise<T> {
     if (this.#closed) return Promise.reject(new PoolClosedError());
     const { signal, timeoutMs } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal));
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { id: this.#nextId++, task, transfer: transferList, resolve: resolve as (v: unknown) => void, reject, signal, timeoutMs };
+      const job: Job = { id: this.#nextId++, task, transfer: transferList, resolve: resolve as (v: unknown) => void, reject, signal, timeoutMs, remake };
       if (signal) {
         job.onAbort = () => this.#stop(job, abortError(signal));
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -243,7 +253,9 @@ export class WorkerPool {
       this.#started(job);
     }
     slot.outbox.push(job);
-    if (slot.outbox.length === 1) queueMicrotask(() => this.#flush(slot));
+    // Flushed after this turn of the event loop, so tasks submitted by different scans in the
+    // meantime share the message (posting one can cost more than a small task).
+    if (slot.outbox.length === 1) setImmediate(() => this.#flush(slot));
   }
 
   /** Post every task handed to this thread since the last flush, in one message. */
@@ -345,13 +357,25 @@ export class WorkerPool {
       this.#finish(jobs[0]!, err);
       requeue = jobs.slice(1);
     }
+    const again: Job[] = [];
     for (const job of requeue) {
       if (job.timer) clearTimeout(job.timer);
       job.timer = undefined;
       job.slot = undefined;
+      if (job.posted && job.transfer.length > 0) {
+        // Its buffers were moved to the dead thread: run it again only if it can be rebuilt.
+        if (!job.remake) {
+          this.#finish(job, new PoolTaskError({ name: 'PoolRetryError', message: 'its thread was terminated before it ran, and the buffers it moved there went with it', code: 'POOL_TASK_LOST' }));
+          continue;
+        }
+        const fresh = job.remake();
+        job.task = fresh.task;
+        job.transfer = fresh.transfer;
+      }
       job.posted = false;
+      again.push(job);
     }
-    this.#queue.splice(this.#queueHead, 0, ...requeue);
+    this.#queue.splice(this.#queueHead, 0, ...again);
     void slot.thread.terminate().catch(() => undefined);
     if (!this.#closed) this.#pump();
   }

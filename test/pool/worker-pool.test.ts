@@ -15,6 +15,8 @@ afterEach(async () => {
 });
 
 const hex = (algo: string, data: Uint8Array) => createHash(algo).update(data).digest('hex');
+/** Tasks are posted after the current turn of the event loop; give the thread time to start one. */
+const started = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 describe('WorkerPool', () => {
   it('computes digests in a thread, identical to the main thread', async () => {
@@ -71,6 +73,16 @@ describe('WorkerPool', () => {
     expect(await pool.call(TASKS, 'add', [1, 1])).toBe(2);
   });
 
+  it('a task aborted before its thread saw it costs no thread', async () => {
+    const pool = make({ size: 1 });
+    const stop = new AbortController();
+    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    stop.abort(new Error('never mind'));
+    await expect(spin).rejects.toThrow('never mind');
+    expect(pool.stats.replaced).toBe(0);
+    expect(await pool.call(TASKS, 'add', [5, 5])).toBe(10);
+  });
+
   it('an aborted signal stops a running task (thread replaced) and drops a waiting one (no thread lost)', async () => {
     const pool = make({ size: 1, tasksPerThread: 1 });
     const running = new AbortController();
@@ -81,6 +93,7 @@ describe('WorkerPool', () => {
     waiting.abort(new Error('not needed'));
     await expect(queued).rejects.toThrow('not needed');
     expect(pool.stats.replaced).toBe(0);
+    await started();
     running.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(pool.stats.replaced).toBe(1);
@@ -95,9 +108,22 @@ describe('WorkerPool', () => {
     const data = Buffer.from('queued behind');
     const behind = pool.digest(data, ['md5']);
     expect(pool.stats.running).toBe(2);
+    await started();
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(await behind).toEqual([hex('md5', data)]);
+  });
+
+  it('a task whose moved buffers died with its thread fails with a clear code instead of hanging', async () => {
+    const pool = make({ size: 1, tasksPerThread: 4 });
+    const stop = new AbortController();
+    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    const data = new Uint8Array([1, 2, 3]);
+    const lost = pool.run({ op: 'digest', data, algorithms: ['md5'] }, [data.buffer]).catch((e: unknown) => e);
+    await started();
+    stop.abort(new Error('stop'));
+    await expect(spin).rejects.toThrow('stop');
+    expect(await lost).toMatchObject({ code: 'POOL_TASK_LOST' });
   });
 
   it('heavy tasks never wait behind another task in a thread: they wait in the pool for a free one', async () => {
@@ -106,6 +132,7 @@ describe('WorkerPool', () => {
     const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
     const heavy = pool.call(TASKS, 'add', [1, 2]);
     expect(pool.stats).toMatchObject({ running: 1, queued: 1 });
+    await started();
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(await heavy).toBe(3);
