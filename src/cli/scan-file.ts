@@ -7,6 +7,7 @@ import { PayloadMeta } from '../model/payload-meta.js';
 import { Request } from '../model/request.js';
 import type { RequestMeta } from '../model/request-meta.js';
 import { StoqError } from '../model/stoq-error.js';
+import { allocShared } from '../pool/shared-bytes.js';
 
 export const isDirectory = (p: string) => {
   try {
@@ -47,13 +48,27 @@ export function unreadableRequest(path: string, err: Error, extra_data: Record<s
  * cannot be read, an unscanned payload with the reason. `readError` is set when the failure is
  * to be reported (a file over the size limit is recorded, not reported).
  */
-export function fileRequest(path: FoundPath, maxBytes: number, requestMeta: RequestMeta): { request: Request; shown: string; readError?: Error } {
+export function fileRequest(
+  path: FoundPath,
+  maxBytes: number,
+  requestMeta: RequestMeta,
+  alloc?: (size: number) => Buffer,
+): { request: Request; shown: string; readError?: Error } {
   const shown = displayPath(path);
   const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
   try {
-    return { request: new Request({ payloads: [new Payload(readFileFast(path, maxBytes), new PayloadMeta({ extra_data }))], request_meta: requestMeta }), shown };
+    return { request: new Request({ payloads: [new Payload(readFileFast(path, maxBytes, alloc), new PayloadMeta({ extra_data }))], request_meta: requestMeta }), shown };
   } catch (err) {
     const request = unreadableRequest(shown, err as Error, extra_data, requestMeta);
     return { request, shown, readError: err instanceof FileTooLargeError ? undefined : (err as Error) };
   }
 }
+
+const SHARE_FROM = 1024 * 1024;
+
+/**
+ * Large files go straight into shared memory, so a plugin that hashes them in the worker pool
+ * reads them in place instead of copying them (a 128 MiB file would otherwise exist twice).
+ * Small ones stay in ordinary buffers: pool threads would keep shared slabs alive.
+ */
+export const shareLargeFiles = (size: number): Buffer => (size >= SHARE_FROM ? allocShared(size) : Buffer.allocUnsafe(size));

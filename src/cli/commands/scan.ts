@@ -17,7 +17,7 @@ import { CliError } from '../cli-error.js';
 import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
-import { fileRequest, inputFiles, isDirectory, unreadableRequest } from '../scan-file.js';
+import { fileRequest, inputFiles, isDirectory, shareLargeFiles, unreadableRequest } from '../scan-file.js';
 import { countInputs } from '../count-inputs.js';
 import { ProgressBar } from '../progress.js';
 import { scanWithThreads } from '../scan-threads.js';
@@ -29,7 +29,7 @@ interface ScanFlags extends CommonFlags {
 }
 
 /** Below this many files, one pipeline on the main thread (plus the worker pool) is quicker. */
-const THREADED_MIN_FILES = 256;
+const THREADED_MIN_FILES = 64;
 
 export function scanCommand(): Command {
   const cmd = new Command('scan')
@@ -127,7 +127,7 @@ async function scanMany(
   });
   const maxBytes = stoq.engine.limits.maxPayloadSize;
   const scanFile = async (path: FoundPath): Promise<void> => {
-    const { request, shown, readError } = fileRequest(path, maxBytes, requestMeta.clone());
+    const { request, shown, readError } = fileRequest(path, maxBytes, requestMeta.clone(), shareLargeFiles);
     if (readError) fail(shown, readError);
     const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
     if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
