@@ -11,23 +11,17 @@ import type { Archiver, BasePlugin } from '../../plugin/base-plugin.js';
 import type { ArchiverTask } from '../../plugin/provider-item.js';
 import { Stoq } from '../../stoq.js';
 import { CliError } from '../cli-error.js';
-import { LOG_LEVELS, requestMetaFrom, stoqOptionsFrom } from '../common-options.js';
+import { LOG_LEVELS, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { writeOut } from '../write-out.js';
 
-interface SubmitFlags {
+interface SubmitFlags
+  extends Pick<CommonFlags, 'destArchivers' | 'pluginOpts' | 'requestSource' | 'requestExtra' | 'pluginDir' | 'configFile' | 'logLevel'> {
   queue: string;
   redisUrl?: string;
   stream?: string;
   inlineMaxBytes: string;
   concurrency: string;
-  destArchivers?: string[];
-  pluginOpts?: string[];
-  requestSource?: string;
-  requestExtra?: string[];
-  pluginDir?: string[];
-  configFile?: string;
-  logLevel?: string;
 }
 
 /** What a queue plugin offers `stoq submit` (the redis plugin implements it). */
