@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -136,4 +137,38 @@ export async function waitFor(check: () => Promise<boolean> | boolean, ms: numbe
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * The hooks every queue suite needs: one test Redis for the file, a client on it, and keys made
+ * with `keys(label)` deleted after each test.
+ */
+export function useTestRedis() {
+  let server: TestRedis | undefined;
+  let client: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    server = await startTestRedis();
+    client = new Redis(server.url);
+  });
+  afterEach(async () => {
+    for (const p of prefixes.splice(0)) await deleteKeys(client!, p);
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get server(): TestRedis {
+      return server!;
+    },
+    get redis(): Redis {
+      return client!;
+    },
+    keys(label?: string): ReturnType<typeof testKeys> {
+      const k = testKeys(label);
+      prefixes.push(k.prefix);
+      return k;
+    },
+  };
 }

@@ -1,38 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys, pendingCount, readResults, startTestRedis, testKeys, waitFor, type TestRedis } from '../helpers/redis.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pendingCount, readResults, useTestRedis, waitFor } from '../helpers/redis.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
 import { redisOpts, startConsumer, stoqAsync } from './support.js';
 
-let server: TestRedis;
+const t = useTestRedis();
 let s3: TestS3;
-let redis: Redis;
-const prefixes: string[] = [];
-
 beforeAll(async () => {
-  server = await startTestRedis();
   s3 = await startTestS3();
-  redis = new Redis(server.url);
-});
-afterEach(async () => {
-  for (const p of prefixes.splice(0)) await deleteKeys(redis, p);
 });
 afterAll(async () => {
-  redis?.disconnect();
   await s3?.stop();
-  await server?.stop();
 });
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('stoq submit + two `stoq run -P redis` processes scan a directory (the deployment guide, end to end)', () => {
   it('sends small files inline and a large one by reference through S3, and every file gets exactly its result', async () => {
-    const keys = testKeys('e2e');
-    prefixes.push(keys.prefix);
+    const keys = t.keys('e2e');
     const bucket = `stoq-e2e-${randomBytes(4).toString('hex')}`;
     await s3.createBucket(bucket);
     const s3Opts = Object.entries({ ...s3.pluginOpts, archive_bucket: bucket }).map(([k, v]) => `s3:${k}=${v}`);
@@ -45,13 +33,13 @@ describe('stoq submit + two `stoq run -P redis` processes scan a directory (the 
     files.set(join(dir, 'nested', 'large.bin'), randomBytes(200 * 1024));
     for (const [path, body] of files) writeFileSync(path, body);
 
-    const common = ['--redis-url', server.url, '--stream', keys.stream, '--inline-max-bytes', String(64 * 1024), '--log-level', 'warn'];
+    const common = ['--redis-url', t.server.url, '--stream', keys.stream, '--inline-max-bytes', String(64 * 1024), '--log-level', 'warn'];
     // Without a destination archiver the large file is refused, clearly, and the rest is still submitted.
     const refused = await stoqAsync(['submit', join(dir, 'nested', 'large.bin'), join(dir, 'all-bytes.bin'), ...common]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`${join(dir, 'nested', 'large.bin')}: 204800 bytes is above --inline-max-bytes 65536; give -A/--dest-archivers`);
-    expect(await redis.xlen(keys.stream)).toBe(1);
-    await redis.del(keys.stream);
+    expect(await t.redis.xlen(keys.stream)).toBe(1);
+    await t.redis.del(keys.stream);
 
     const submitted = await stoqAsync(['submit', dir, ...common, '-A', 's3', '--plugin-opts', ...s3Opts, '--request-source', 'e2e', '--request-extra', 'batch=7']);
     // (stderr may carry the AWS SDK's Node-version notice; no stoq error may appear.)
@@ -64,13 +52,13 @@ describe('stoq submit + two `stoq run -P redis` processes scan a directory (the 
     expect(large.task).toEqual({ bucket, path: expect.stringMatching(/^[0-9a-f](\/[0-9a-f]){4}\/[0-9a-f]{40}$/) });
     expect(lines.filter((l) => l.by === 'inline')).toHaveLength(files.size - 1);
 
-    const args = ['-S', 's3', '-C', 'redis', '-a', 'hash', '--plugin-opts', ...s3Opts, ...redisOpts(keys, { block_ms: 100, redis_url: server.url })];
+    const args = ['-S', 's3', '-C', 'redis', '-a', 'hash', '--plugin-opts', ...s3Opts, ...redisOpts(keys, { block_ms: 100, redis_url: t.server.url })];
     const consumers = [startConsumer('one', args, {}), startConsumer('two', args, {})];
-    await waitFor(async () => (await redis.xlen(keys.results_stream)) >= files.size, 30_000, 'a result for every file');
+    await waitFor(async () => (await t.redis.xlen(keys.results_stream)) >= files.size, 30_000, 'a result for every file');
     for (const c of consumers) c.child.kill('SIGTERM');
     for (const c of consumers) expect(await c.exited, c.stderr()).toBe(0);
 
-    const results = await readResults(redis, keys.results_stream);
+    const results = await readResults(t.redis, keys.results_stream);
     expect(results).toHaveLength(files.size);
     for (const r of results) {
       const line = lines.find((l) => l.stream_id === r.stream_id)!;
@@ -81,6 +69,6 @@ describe('stoq submit + two `stoq run -P redis` processes scan a directory (the 
       expect(r.response.request_meta).toEqual({ archive_payloads: true, source: 'e2e', extra_data: { batch: 7, stream: keys.stream, stream_id: r.stream_id } });
       expect(r.response.errors).toEqual([]);
     }
-    expect(await pendingCount(redis, keys.stream, keys.group)).toBe(0);
+    expect(await pendingCount(t.redis, keys.stream, keys.group)).toBe(0);
   });
 });
