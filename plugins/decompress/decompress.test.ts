@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Payload, PayloadMeta, Request, Stoq, type CallContext, type WorkerResponse } from 'rxstoq';
+import { Payload, PayloadMeta, Request, Stoq, StoqError, type CallContext, type WorkerResponse } from 'rxstoq';
 import { makeJpeg, pseudoRandom, sevenZip, sevenZipExtract, sevenZipList } from '../../test/support/samples.js';
 import { gzipZeros, zeros, zip } from '../../test/hostile/archive-writers.js';
 import type { DecompressPlugin } from './decompress.js';
@@ -247,7 +247,7 @@ describe('decompress size budgets', () => {
       { path: 'after.txt', size: 5 },
       { path: 'small.txt', size: 5 },
     ]);
-    expect(response.errors.map((e) => e.error)).toEqual([
+    expect(response.errors.map((e) => StoqError.from(e).error)).toEqual([
       'Extracted object is too large (> 50000000 bytes), not extracted: huge.bin (the archive lists 1073741824 bytes)',
     ]);
   });
@@ -257,7 +257,7 @@ describe('decompress size budgets', () => {
     const plugin = await loadDecompress({ maximum_total_size: 2500 });
     const response = await plugin.scan(payload(archive, 'five.zip'), new Request(), ctx());
     expect(members(response).map((m) => m.path)).toEqual(['m0.bin', 'm1.bin']);
-    expect(response.errors.map((e) => e.error)).toEqual([
+    expect(response.errors.map((e) => StoqError.from(e).error)).toEqual([
       'Archive members exceed maximum_total_size (2500 bytes) in all: 3 member(s) not extracted, 3000 bytes listed: m2.bin, m3.bin, m4.bin',
     ]);
   });
@@ -268,7 +268,7 @@ describe('decompress size budgets', () => {
     const response = await plugin.scan(payload(gzipZeros(4 * 1024 ** 3 + 100), 'liar.gz'), new Request(), ctx());
     expect(response.extracted).toEqual([]);
     expect(response.errors).toHaveLength(1);
-    expect(response.errors[0]!.error).toBe(
+    expect(StoqError.from(response.errors[0]).error).toBe(
       'Extracted object is too large (> 10000000 bytes), not extracted: liar grew past the size its archive headers give; 7-Zip was stopped there and later members were not extracted',
     );
   });
@@ -278,7 +278,7 @@ describe('decompress size budgets', () => {
     const plugin = await loadDecompress({ maximum_total_size: 500_000 });
     const response = await plugin.scan(payload(lying, 'liar.gz'), new Request(), ctx());
     expect(response.extracted).toEqual([]);
-    expect(response.errors.map((e) => e.error)).toEqual([expect.stringMatching(/^Extracted members reached maximum_total_size \(500000 bytes\) while writing liar, /)]);
+    expect(response.errors.map((e) => StoqError.from(e).error)).toEqual([expect.stringMatching(/^Extracted members reached maximum_total_size \(500000 bytes\) while writing liar, /)]);
   });
 
   it('reports an archive 7-Zip recognises but cannot open (a 7z cut short) as an Error', async () => {
@@ -289,7 +289,7 @@ describe('decompress size budgets', () => {
     const response = await plugin.scan(payload(whole.subarray(0, whole.byteLength >> 1), 'cut.7z'), new Request(), ctx());
     expect(response.extracted).toEqual([]);
     expect(response.errors).toHaveLength(1);
-    expect(response.errors[0]!.error).toMatch(/^7-Zip could not extract the archive .*Cannot open the file as \[7z\] archive/);
+    expect(StoqError.from(response.errors[0]).error).toMatch(/^7-Zip could not extract the archive .*Cannot open the file as \[7z\] archive/);
   });
 });
 
@@ -322,7 +322,7 @@ describe('decompress in the engine', () => {
     expect(response.results).toHaveLength(1);
     expect(response.errors).toHaveLength(1);
     expect(response.errors[0]!.plugin_name).toBe('decompress');
-    expect(response.errors[0]!.error).toMatch(/timed out/i);
+    expect(StoqError.from(response.errors[0]).error).toMatch(/timed out/i);
     await vi.waitFor(() => expect(plugin.runningExtractions).toBe(0), { timeout: 2000, interval: 10 });
   });
 
