@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { booleanOption, ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
-import { runExtraction, type ExtractionOutcome, type WasmModule } from './run-extraction.js';
+import { ExtractionThreads, type ExtractionOutcome, type WasmModule } from './run-extraction.js';
 
 // The WebAssembly global exists in Node, but this project's type libraries do not declare it.
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
@@ -36,23 +35,24 @@ export class DecompressPlugin extends WorkerPlugin {
   static override optionsSchema = OptionsSchema;
 
   #opts!: Options;
-  #wasm!: WasmModule;
-  readonly #running = new Set<Worker>();
+  #threads!: ExtractionThreads;
 
   override async setup(): Promise<void> {
     this.#opts = OptionsSchema.parse(this.options);
     const wasmPath = createRequire(import.meta.url).resolve('7z-wasm/7zz.wasm');
     // Compiled once; every extraction thread instantiates this module instead of recompiling.
-    this.#wasm = await WebAssemblyApi.compile(await readFile(wasmPath));
+    const wasm: WasmModule = await WebAssemblyApi.compile(await readFile(wasmPath));
+    // As many idle threads kept as archives may be extracted at once.
+    this.#threads = new ExtractionThreads(wasm, Number(this.options['concurrency']) || 4);
   }
 
   override async close(): Promise<void> {
-    await Promise.all([...this.#running].map((w) => w.terminate()));
+    await this.#threads?.close();
   }
 
-  /** Extraction threads that have not exited yet. */
+  /** Extraction threads with an archive in progress (or being stopped). */
   get runningExtractions(): number {
-    return this.#running.size;
+    return this.#threads.running.size;
   }
 
   async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {
@@ -65,9 +65,8 @@ export class DecompressPlugin extends WorkerPlugin {
     const timer = setTimeout(() => deadline.abort(new Error(`Timed out decompressing payload after ${timeout}s; extraction stopped`)), timeout * 1000);
     let outcome: ExtractionOutcome;
     try {
-      outcome = await runExtraction(
+      outcome = await this.#threads.run(
         {
-          wasmModule: this.#wasm,
           // One copy: the payload's own bytes stay with the payload; this one moves to the thread.
           input: new Uint8Array(payload.content),
           fileName: archiveFileName(extra['filename']),
@@ -77,10 +76,6 @@ export class DecompressPlugin extends WorkerPlugin {
           archiveType: archiveTypeFor(extra['archiver']),
         },
         AbortSignal.any([ctx.signal, deadline.signal]),
-        (worker) => {
-          this.#running.add(worker);
-          worker.once('exit', () => this.#running.delete(worker));
-        },
       );
     } finally {
       clearTimeout(timer);

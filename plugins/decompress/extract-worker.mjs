@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * One archive extraction with 7-Zip (WebAssembly), run in a worker thread so the plugin can stop
+ * Archive extraction with 7-Zip (WebAssembly), one archive at a time, in a worker thread so the plugin can stop
  * it at any moment with `worker.terminate()` (7-Zip's main() is synchronous and cannot be
  * interrupted otherwise). Plain JavaScript because worker threads run under plain Node in both
  * the source tree (tests) and the build.
@@ -16,18 +16,27 @@
  * headers lie about sizes (a gzip trailer holds the size modulo 4 GiB, zip sizes are just
  * numbers), and 7-Zip would otherwise inflate all of it.
  *
- * workerData: { wasmModule, input: Uint8Array, fileName, passwords, maxSize, maxTotal, archiveType? }
- * posts: { status: 'extracted' | 'not-archive' | 'failed', members, oversize, refused, stopped?,
+ * workerData: { wasmModule }; each message: { input: Uint8Array, fileName, passwords, maxSize, maxTotal, archiveType? }
+ * answers each with: { status: 'extracted' | 'not-archive' | 'failed', members, oversize, refused, stopped?,
  *          problems, password?, notes }
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import SevenZip from '7z-wasm';
 
-const { wasmModule, input, fileName, passwords, maxSize, maxTotal, archiveType } = workerData;
+/** Compiled once by the plugin; every archive gets a fresh instance of it. */
+const { wasmModule } = workerData;
+
+// The job in progress (a thread serves one archive at a time, then waits for the next).
+/** @type {Uint8Array} */ let input;
+/** @type {string} */ let fileName;
+/** @type {string[]} */ let passwords;
+/** @type {number} */ let maxSize;
+/** @type {number} */ let maxTotal;
+/** @type {string | undefined} */ let archiveType;
 
 const IN = '/in';
 const OUT = '/out';
-const archivePath = `${IN}/${fileName}`;
+let archivePath = '';
 const EXCLUDE_LIST = '/exclude.txt';
 // Emscripten's ENOSPC: what a full disk would say to 7-Zip.
 const ENOSPC = 51;
@@ -336,5 +345,23 @@ function capOutputFiles(FS) {
   }
 }
 
-const outcome = await run();
-parentPort?.postMessage(outcome, members.map((m) => /** @type {ArrayBuffer} */ (m.data.buffer)));
+/** Forget everything about the previous archive (its 7-Zip instance is dropped with it). */
+function reset(/** @type {any} */ job) {
+  ({ input, fileName, passwords, maxSize, maxTotal, archiveType } = job);
+  archivePath = `${IN}/${fileName}`;
+  output.length = 0;
+  oversize.clear();
+  stopped = undefined;
+  extents.clear();
+  written = 0;
+  sevenZip = undefined;
+  members.length = 0;
+}
+
+// One archive per message, in order; the plugin terminates the thread to stop a job.
+parentPort?.on('message', async (job) => {
+  reset(job);
+  const outcome = await run();
+  parentPort?.postMessage(outcome, members.map((m) => /** @type {ArrayBuffer} */ (m.data.buffer)));
+  members.length = 0;
+});

@@ -36,35 +36,66 @@ export interface ExtractionOutcome {
 const WORKER_URL = new URL('./extract-worker.mjs', import.meta.url);
 
 /**
- * Run one extraction in its own worker thread. The thread is terminated when `signal` aborts
- * (timeout, cancelled scan, plugin closing), which really stops 7-Zip mid-archive; the promise
- * then rejects with the signal's reason.
+ * The threads 7-Zip runs in. A thread serves one archive at a time and, once done, waits for
+ * the next (starting a thread costs more than most archives take to extract); a thread whose job
+ * is aborted (timeout, cancelled scan, plugin closing) is terminated, which really stops 7-Zip
+ * mid-archive, and is never reused.
  */
-export function runExtraction(request: ExtractionRequest, signal: AbortSignal, onStart?: (worker: Worker) => void): Promise<ExtractionOutcome> {
-  signal.throwIfAborted();
-  return new Promise<ExtractionOutcome>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, {
-      workerData: request,
-      transferList: [request.input.buffer as ArrayBuffer],
+export class ExtractionThreads {
+  readonly #idle: Worker[] = [];
+  /** Threads with a job in progress, or being terminated. */
+  readonly running = new Set<Worker>();
+  #closed = false;
+
+  constructor(
+    private readonly wasmModule: WasmModule,
+    private readonly maxIdle: number,
+  ) {}
+
+  /** Extract one archive; rejects with the signal's reason when it aborts first. */
+  run(request: Omit<ExtractionRequest, 'wasmModule'>, signal: AbortSignal): Promise<ExtractionOutcome> {
+    signal.throwIfAborted();
+    if (this.#closed) throw new Error('decompress is closed');
+    const worker = this.#idle.pop() ?? new Worker(WORKER_URL, { workerData: { wasmModule: this.wasmModule } });
+    worker.ref();
+    this.running.add(worker);
+    return new Promise<ExtractionOutcome>((resolve, reject) => {
+      const done = (reuse: boolean) => {
+        signal.removeEventListener('abort', onAbort);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        if (reuse && !this.#closed && this.#idle.length < this.maxIdle) {
+          this.running.delete(worker);
+          worker.unref();
+          this.#idle.push(worker);
+        } else {
+          // Counted as running until it has really exited.
+          void worker.terminate().finally(() => this.running.delete(worker));
+        }
+      };
+      const onAbort = () => {
+        done(false);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      const onMessage = (outcome: ExtractionOutcome) => {
+        done(true);
+        resolve(outcome);
+      };
+      const onError = (err: Error) => {
+        done(false);
+        reject(new Error(`7-Zip worker failed: ${err.message}`));
+      };
+      const onExit = (code: number) => {
+        done(false);
+        reject(new Error(`7-Zip worker exited (code ${code}) without a result`));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(request, [request.input.buffer as ArrayBuffer]);
     });
-    onStart?.(worker);
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = () => {
-      finish(() => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))));
-      void worker.terminate();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (outcome: ExtractionOutcome) => {
-      finish(() => resolve(outcome));
-      void worker.terminate();
-    });
-    worker.once('error', (err) => finish(() => reject(new Error(`7-Zip worker failed: ${err.message}`))));
-    worker.once('exit', (code) => finish(() => reject(new Error(`7-Zip worker exited (code ${code}) without a result`))));
-  });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#idle.splice(0), ...this.running].map((w) => w.terminate()));
+  }
 }
