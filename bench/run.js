@@ -89,7 +89,7 @@ function runScript(script, args, name) {
  * quantiles), peak RSS from GNU time when present. Throughput uses wall time minus the startup
  * measured separately (process start, module and plugin loading), so it shows the scan itself.
  */
-async function runCli(args, name, { startup = 0, metrics = true, capture = false } = {}) {
+async function runCli(args, name, { startup = 0, metrics = true, capture = false, perLine = true } = {}) {
   const port = metrics ? await freePort() : undefined;
   const rssFile = join(work, `${name}.rss`);
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -136,7 +136,8 @@ async function runCli(args, name, { startup = 0, metrics = true, capture = false
   const latency = lastScrape ? histogramQuantiles(lastScrape, 'stoq_request_duration_seconds') : undefined;
   // Many results: steady-state rate between the first and the last line (startup, thread start
   // and plugin loading excluded, whatever they cost). Few: wall time minus the measured startup.
-  const steady = lines >= 100 ? ((lastLineAt - firstLineAt) / 1000) * (lines / (lines - 1)) : undefined;
+  // (`perLine: false` when the output is one indented response: its lines are not results.)
+  const steady = perLine && lines >= 100 ? ((lastLineAt - firstLineAt) / 1000) * (lines / (lines - 1)) : undefined;
   return { lines, outputBytes, wall, seconds: steady ?? Math.max(wall - startup, 1e-3), timing: steady ? 'first-to-last result' : 'wall - startup', latency, maxRssKiB, cpuSeconds, stdout: capture ? Buffer.concat(chunks).toString('utf8') : undefined };
 }
 
@@ -276,7 +277,7 @@ if (only.has('nested')) {
       for (let i = 0; i < 3; i++) times.push((await runCli(args(empty), `nested-startup-${i}`, { metrics: false })).wall);
       return times.sort((a, b) => a - b)[1];
     })();
-    const r = await runCli(args(info.top), 'nested-cli', { startup, metrics: false, capture: true });
+    const r = await runCli(args(info.top), 'nested-cli', { startup, metrics: false, capture: true, perLine: false });
     const response = JSON.parse(r.stdout);
     const zips = response.results.filter((x) => String(x.payload_meta.extra_data.filename ?? '').endsWith('.zip')).length;
     results.nested.stoq = { seconds: r.seconds, wall: r.wall, startup, maxRssKiB: r.maxRssKiB, payloads: response.results.length, zips, errors: response.errors.length };
