@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Payload, Request, Stoq, type WorkerPlugin } from 'rxstoq';
-import { docx, gif, jpeg, odt, pdf, png } from '../mimetype/fixtures/builders.js';
+import { docx, gif, jpeg, odt, pdf, png } from '../../test/support/formats.js';
 
 // Debian's ExifTool (libimage-exiftool-perl) is the reference; by absolute path, because
 // node_modules/.bin also holds an `exiftool` (the bundled one) that test runners put on PATH.

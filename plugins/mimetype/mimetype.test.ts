@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stoq } from 'rxstoq';
 import { corpus } from './fixtures/corpus.js';
-import { iso9660 } from './fixtures/builders.js';
+import { iso9660 } from '../../test/support/formats.js';
 
 /**
  * Formats where Debian 12's `file` 5.44 and wasmagic's newer libmagic legitimately disagree

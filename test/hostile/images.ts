@@ -1,14 +1,9 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pdfDocument, png as formatPng, u16be } from '../support/formats.js';
 import { makeJpeg, makePeHeader } from '../support/samples.js';
 
 /** Seed files for the corpus and the fuzzer, built from scratch. */
 
-const u16be = (v: number) => Buffer.from([(v >> 8) & 0xff, v & 0xff]);
-const u32be = (v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return b;
-};
 
 /** A little-endian TIFF structure with one IFD of ASCII and SHORT tags (EXIF's container). */
 export function tiffIfd(tags: Array<{ tag: number; ascii?: string; short?: number }>, nextIfd = 0): Buffer {
@@ -49,23 +44,9 @@ export function jpegWithExif(tiff = tiffIfd([{ tag: 0x010f, ascii: 'rxstoq' }, {
   return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  return Buffer.concat([u32be(data.byteLength), typed, u32be(crc32(typed))]);
-}
-
-/** An 8-bit greyscale PNG with a tEXt chunk. */
+/** A small PNG with a tEXt chunk. */
 export function png(width = 16, height = 8): Buffer {
-  const rows = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rows[y * (width + 1) + 1 + x] = (x * 16 + y * 8) & 0xff;
-  const ihdr = Buffer.concat([u32be(width), u32be(height), Buffer.from([8, 0, 0, 0, 0])]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('tEXt', Buffer.from('Author\0rxstoq hostile corpus', 'latin1')),
-    pngChunk('IDAT', deflateSync(rows)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
+  return formatPng(width, height, { Author: 'rxstoq hostile corpus' });
 }
 
 /** A one-page PDF with an Info dictionary and a deflated content stream, with a correct xref. */
@@ -78,17 +59,7 @@ export function pdf(objects?: string[]): Buffer {
     `<< /Length ${content.byteLength} /Filter /FlateDecode >>\nstream\n${content.toString('latin1')}\nendstream`,
     '<< /Title (rxstoq hostile corpus) /Author (rxstoq) >>',
   ];
-  let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n';
-  const offsets: number[] = [];
-  objs.forEach((o, i) => {
-    offsets.push(Buffer.byteLength(out, 'latin1'));
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = Buffer.byteLength(out, 'latin1');
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
-  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R /Info 5 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return pdfDocument(objs, 5);
 }
 
 export { makeJpeg, makePeHeader };
