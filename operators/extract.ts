@@ -2,7 +2,7 @@ import { EMPTY, expand, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
 import { Payload, toBuffer } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { getSha256 } from '../src/hashing.js';
-import { LIMIT_CODES } from './internal/limits.js';
+import { LIMIT_CODES } from '../src/config/limits.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 import { scanPayloadWork, type WaveOutcome } from './scan-payload.js';
 

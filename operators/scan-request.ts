@@ -6,7 +6,7 @@ import { archive } from './archive.js';
 import { decorate } from './decorate.js';
 import { extract } from './extract.js';
 import type { Engine } from './internal/engine.js';
-import type { EngineMetrics } from './internal/metrics.js';
+import type { EngineMetrics } from '../src/metrics/engine-metrics.js';
 import { createScanContext, type ScanRequestOptions } from './internal/scan-context.js';
 import { respond } from './respond.js';
 

@@ -65,8 +65,8 @@ export {
   type WorkerPoolOptions,
 } from './pool/index.js';
 export { startMetricsServer, StoqMetrics, type MetricsServer, type StoqMetricsOptions } from './metrics/index.js';
-export type { EngineMetrics, PluginCallOutcome } from '../operators/internal/metrics.js';
+export type { EngineMetrics, PluginCallOutcome } from './metrics/engine-metrics.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
 export { STOQ_API_VERSION, VERSION } from './version.js';
-export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from '../operators/internal/limits.js';
+export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from './config/limits.js';
 export { booleanOption, listOption, numberOption } from './plugin/option-schemas.js';

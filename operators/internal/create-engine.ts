@@ -4,9 +4,9 @@ import type { Archiver, Connector, Decorator, Dispatcher, Worker } from '../../s
 import { DEFAULTS } from '../../src/config/settings.js';
 import type { PluginManager } from '../../src/plugin/plugin-manager.js';
 import type { Engine, Failure } from './engine.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import type { EngineMetrics } from './metrics.js';
-import { Semaphore } from './semaphore.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/config/limits.js';
+import type { EngineMetrics } from '../../src/metrics/engine-metrics.js';
+import { Semaphore } from '../../src/concurrency/semaphore.js';
 
 export interface EngineOptions {
   manager: PluginManager;

@@ -1,9 +1,9 @@
 import type { Subject } from 'rxjs';
 import type { Logger } from '../../src/log/logger.js';
 import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Worker } from '../../src/plugin/base-plugin.js';
-import type { Limits } from './limits.js';
-import type { EngineMetrics } from './metrics.js';
-import type { Semaphore } from './semaphore.js';
+import type { Limits } from '../../src/config/limits.js';
+import type { EngineMetrics } from '../../src/metrics/engine-metrics.js';
+import type { Semaphore } from '../../src/concurrency/semaphore.js';
 
 /** A failure that has no response to live in (connector, provider, task), for callers to observe. */
 export interface Failure {

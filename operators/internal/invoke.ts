@@ -2,9 +2,9 @@ import type { BasePlugin } from '../../src/plugin/base-plugin.js';
 import type { CallContext } from '../../src/plugin/plugin-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Engine } from './engine.js';
-import type { PluginCallOutcome } from './metrics.js';
+import type { PluginCallOutcome } from '../../src/metrics/engine-metrics.js';
 import { NEVER_ABORTED } from './never-aborted.js';
-import type { Semaphore } from './semaphore.js';
+import type { Semaphore } from '../../src/concurrency/semaphore.js';
 
 /** A plugin call ran past its budget; carries a stable code for the response's error. */
 export class PluginTimeoutError extends Error {

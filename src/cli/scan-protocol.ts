@@ -1,5 +1,5 @@
 import type { FoundPath } from '../io/walk-files.js';
-import type { PluginCallOutcome } from '../../operators/internal/metrics.js';
+import type { PluginCallOutcome } from '../metrics/engine-metrics.js';
 import type { CommonFlags } from './common-options.js';
 
 /** What a scan thread needs to build the same Stoq as the main thread. */

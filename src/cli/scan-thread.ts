@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EngineMetrics } from '../../operators/internal/metrics.js';
+import type { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { FoundPath } from '../io/walk-files.js';
 import { disableSharedPool } from '../pool/shared-pool.js';
 import { Stoq } from '../stoq.js';

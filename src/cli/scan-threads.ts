@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
-import { Semaphore } from '../../operators/internal/semaphore.js';
+import { Semaphore } from '../concurrency/semaphore.js';
 import type { FoundPath } from '../io/walk-files.js';
 import { RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
 import type { Stoq } from '../stoq.js';

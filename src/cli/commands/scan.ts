@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { defer, finalize, from, lastValueFrom, mergeMap, Observable } from 'rxjs';
-import { Semaphore } from '../../../operators/internal/semaphore.js';
+import { Semaphore } from '../../concurrency/semaphore.js';
 import { displayPath, walkFiles, type FoundPath } from '../../io/walk-files.js';
 import { FileTooLargeError, readFileFast } from '../../io/read-file.js';
 import { Payload } from '../../model/payload.js';
