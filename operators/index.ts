@@ -23,6 +23,7 @@ export { createEngine, type EngineOptions } from './internal/create-engine.js';
 export type { Engine, Failure } from './internal/engine.js';
 export { invokePlugin, PluginTimeoutError, ScanCancelledError } from './internal/invoke.js';
 export { createScanContext, RequestDeadlineError, type PayloadNode, type ScanContext, type ScanRequestOptions } from './internal/scan-context.js';
+export { parseRateLimit, rateLimit, type RateLimit } from './rate-limit.js';
 export { reconstructSubresponses } from './reconstruct.js';
 export { orderPayloads, respond, toResponse } from './respond.js';
 export { scanPayload, scanPayloadWork, type WaveOutcome } from './scan-payload.js';
