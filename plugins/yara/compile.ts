@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { compile, validate, type CompilerError, type YaraX } from '@litko/yara-x';
+import { compile, validate, type CompilerError, type YaraX } from './binding.js';
 import { StoqPluginException } from 'rxstoq';
 import { readRuleMeta, type MetaValue } from './rule-meta.js';
 

@@ -1,4 +1,4 @@
-import type { RuleMatch } from '@litko/yara-x';
+import type { RuleMatch } from './binding.js';
 import type { MetaValue } from './rule-meta.js';
 import type { RuleSet } from './compile.js';
 import { xorKey } from './xor-key.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import type { RuleMatch } from '@litko/yara-x';
+import type { RuleMatch } from './binding.js';
 import { booleanOption, DispatcherResponse, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
 import { compileRuleFile, type RuleSet } from './compile.js';
