@@ -4,12 +4,22 @@ import type { Logger } from '../log/logger.js';
 import { RUNNING_FROM_SOURCE } from './bundled.js';
 import { MANIFEST_SUFFIXES, readManifest, type Manifest } from './manifest.js';
 
+/** Where a plugin came from: shipped with rxstoq, an installed plugin package, or a plugin folder. */
+export type PluginSource = { kind: 'bundled' } | { kind: 'package'; package: string; version: string } | { kind: 'folder'; dir: string };
+
+/** A folder searched for manifests, and what to call the plugins found in it. */
+export interface PluginRoot {
+  dir: string;
+  source: PluginSource;
+}
+
 export interface PluginInfo {
   name: string;
   manifest: Manifest;
   manifestPath: string;
   modulePath: string;
   pluginDir: string;
+  source: PluginSource;
 }
 
 // TypeScript modules only load under a TS-aware runner (vitest, tsx); built code never picks them.
@@ -46,15 +56,15 @@ export function findModule(pluginDir: string, module: string): string | undefine
 }
 
 /**
- * Index every plugin manifest under `dirs` (recursively). Later directories override earlier ones;
+ * Index every plugin manifest under the roots' folders (recursively). Later roots override earlier ones;
  * nothing is imported here. Bad manifests and missing modules are skipped with a warning that
  * names the file; `skipped` (when given) gets that reason under the manifest's file name stem,
  * so asking for the plugin later can say why it is not there.
  */
-export function discoverPlugins(dirs: string[], log: Logger, skipped?: Map<string, string>): Map<string, PluginInfo> {
+export function discoverPlugins(roots: PluginRoot[], log: Logger, skipped?: Map<string, string>): Map<string, PluginInfo> {
   const found = new Map<string, PluginInfo>();
-  for (const raw of dirs) {
-    const dir = resolve(raw.trim());
+  for (const root of roots) {
+    const dir = resolve(root.dir.trim());
     let isDir = false;
     try {
       isDir = statSync(dir).isDirectory();
@@ -85,7 +95,7 @@ export function discoverPlugins(dirs: string[], log: Logger, skipped?: Map<strin
       if (previous && dirname(previous.pluginDir).startsWith(dir)) {
         log.warn({ plugin: manifest.name }, `Plugin ${manifest.name} is defined twice in ${dir}; using ${manifestPath}`);
       }
-      found.set(manifest.name, { name: manifest.name, manifest, manifestPath, modulePath, pluginDir });
+      found.set(manifest.name, { name: manifest.name, manifest, manifestPath, modulePath, pluginDir, source: root.source });
     }
   }
   return found;

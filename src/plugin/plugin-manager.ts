@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { StoqException, StoqPluginException, StoqPluginNotFound } from '../exceptions.js';
 import type { Logger } from '../log/logger.js';
@@ -6,7 +5,9 @@ import { STOQ_API_VERSION } from '../version.js';
 import { PLUGIN_BASE, type BasePlugin } from './base-plugin.js';
 import { BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR } from './bundled.js';
 import { resolve } from 'node:path';
-import { discoverPlugins, type PluginInfo } from './discovery.js';
+import { discoverPlugins, type PluginInfo, type PluginRoot, type PluginSource } from './discovery.js';
+import { findPluginPackages, nearestProjectDir, stoqHomeDir } from './package-discovery.js';
+import { importPluginModule } from './share-rxstoq.js';
 import { envOptions, mergeOptions, validateOptions } from './options.js';
 import { ThreadedPlugin } from '../isolation/threaded-plugin.js';
 import type { ThreadMethod } from '../isolation/thread-protocol.js';
@@ -21,6 +22,12 @@ export interface PluginManagerOptions {
   configSections?: Record<string, Record<string, unknown>>;
   /** Index the bundled plugins (lowest precedence: any plugin folder overrides them). Default true. */
   includeBundled?: boolean;
+  /**
+   * Folders whose package.json dependencies are searched for plugin packages, lowest precedence
+   * first. Default: `$STOQ_HOME` (or ~/.stoq), then the project around the working directory
+   * (the nearest package.json). `[]` turns plugin packages off.
+   */
+  packageRoots?: string[];
   log: Logger;
   env?: NodeJS.ProcessEnv;
 }
@@ -30,6 +37,10 @@ export interface PluginListing {
   classes: string[];
   version: string;
   description: string;
+  /** Where it came from: bundled, a plugin package (name and version) or a plugin folder. */
+  source: PluginSource;
+  /** The folder holding its manifest. */
+  pluginDir: string;
 }
 
 export type PluginClass = (new (config: PluginConfig) => BasePlugin) & {
@@ -72,6 +83,12 @@ export function pluginClasses(mod: Record<string, unknown>): PluginClass[] {
   return out;
 }
 
+/** `$STOQ_HOME` (the CLI's home, where `stoq install` puts packages), then the working directory's project. */
+function defaultPackageRoots(env: NodeJS.ProcessEnv): string[] {
+  const project = nearestProjectDir(process.cwd());
+  return [stoqHomeDir(env), ...(project ? [project] : [])];
+}
+
 /**
  * Finds plugins (manifests) in the plugin path and loads them on demand, one cached instance
  * per name, shared by every role it plays.
@@ -80,6 +97,8 @@ export class PluginManager {
   protected readonly pluginInfo: Map<string, PluginInfo>;
   /** Manifests that could not be read, by file name stem: why each was skipped. */
   protected readonly skippedManifests = new Map<string, string>();
+  /** Plugin packages that were skipped, one message each naming the package and what is wrong. */
+  readonly packageProblems: string[] = [];
   protected readonly loaded = new Map<string, Promise<BasePlugin>>();
   protected readonly instances = new Map<string, BasePlugin>();
   protected readonly pluginOpts: Record<string, Record<string, unknown>>;
@@ -95,8 +114,16 @@ export class PluginManager {
     // The checkout's own plugins/ folder is the bundled set (already indexed, or its sources).
     const own = new Set([BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR]);
     const userDirs = (options.pluginDirList ?? []).filter((d) => !own.has(resolve(d.trim()).replace(/\/$/, '')));
-    const dirs = [...(options.includeBundled === false ? [] : [BUNDLED_PLUGIN_DIR]), ...userDirs];
-    this.pluginInfo = discoverPlugins(dirs, this.log, this.skippedManifests);
+    const projects = options.packageRoots ?? defaultPackageRoots(this.env);
+    const { packages } = findPluginPackages(projects, this.packageProblems);
+    for (const problem of this.packageProblems) this.log.warn(`Skipping plugin package: ${problem}`);
+    // Lowest precedence first: bundled, plugin packages (home, then project), plugin folders.
+    const roots: PluginRoot[] = [
+      ...(options.includeBundled === false ? [] : [{ dir: BUNDLED_PLUGIN_DIR, source: { kind: 'bundled' } as const }]),
+      ...packages.flatMap((p) => p.pluginDirs.map((dir) => ({ dir, source: { kind: 'package', package: p.name, version: p.version } as const }))),
+      ...userDirs.map((dir) => ({ dir, source: { kind: 'folder', dir: resolve(dir.trim()) } as const })),
+    ];
+    this.pluginInfo = discoverPlugins(roots, this.log, this.skippedManifests);
   }
 
   /** Where a plugin was found, or undefined. */
@@ -137,7 +164,7 @@ export class PluginManager {
   protected async importClass(info: PluginInfo): Promise<PluginClass> {
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(info.modulePath).href)) as Record<string, unknown>;
+      mod = await importPluginModule(info.modulePath);
     } catch (err) {
       throw new StoqPluginException(`Plugin "${info.name}": failed to import ${info.modulePath}: ${(err as Error).message}`, { cause: err });
     }
@@ -209,7 +236,7 @@ export class PluginManager {
       } catch {
         classes = ['UNKNOWN'];
       }
-      out[name] = { classes, version: info.manifest.version, description: info.manifest.description };
+      out[name] = { classes, version: info.manifest.version, description: info.manifest.description, source: info.source, pluginDir: info.pluginDir };
     }
     return out;
   }
