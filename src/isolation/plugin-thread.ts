@@ -3,18 +3,18 @@
  * plugin module itself, then answers calls until the main thread terminates it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
 import { createLogger } from '../log/logger.js';
 import type { BasePlugin, Dispatcher, Worker } from '../plugin/base-plugin.js';
 import type { Manifest } from '../plugin/manifest.js';
 import { pluginClasses } from '../plugin/plugin-manager.js';
+import { importPluginModule } from '../plugin/share-rxstoq.js';
 import { restorePayload, restoreRequest, type CallMessage, type ReadyMessage, type ReplyMessage, type ThreadInit } from './thread-protocol.js';
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
 
 async function load(): Promise<BasePlugin> {
-  const mod = (await import(pathToFileURL(init.modulePath).href)) as Record<string, unknown>;
+  const mod = await importPluginModule(init.modulePath);
   const [cls] = pluginClasses(mod);
   if (!cls) throw new Error(`No valid plugin classes found in ${init.modulePath}`);
   const log = createLogger({ level: init.logLevel }).child({ plugin: init.name, thread: true });
