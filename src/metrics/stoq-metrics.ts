@@ -1,6 +1,19 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineMetrics, PluginCallOutcome } from './engine-metrics.js';
 import type { PoolStats } from '../pool/worker-pool.js';
+import { STOQ_API_VERSION, VERSION } from '../version.js';
+
+type PromClient = typeof import('prom-client');
+let promClient: PromClient | undefined;
+/**
+ * prom-client, required on first use: `import 'rxstoq'` and scans without metrics never load it
+ * (test/package/heavy-modules.test.ts). A synchronous require keeps `new StoqMetrics()` synchronous.
+ */
+function loadPromClient(): PromClient {
+  promClient ??= createRequire(import.meta.url)('prom-client') as PromClient;
+  return promClient;
+}
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -31,7 +44,14 @@ export class StoqMetrics implements EngineMetrics {
   readonly #poolSources = new Set<() => PoolStats | undefined>();
 
   constructor(options: StoqMetricsOptions = {}) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = loadPromClient();
     const registers = [(this.registry = options.registry ?? new Registry())];
+    new Gauge({
+      name: 'stoq_build_info',
+      help: 'Always 1; the labels say which rxstoq, stoQ API level and Node.js are running',
+      labelNames: ['version', 'api_version', 'node_version'],
+      registers,
+    }).set({ version: VERSION, api_version: STOQ_API_VERSION, node_version: process.version }, 1);
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.#requests = new Counter({ name: 'stoq_requests_total', help: 'Scan requests completed', registers });
     this.#payloads = new Counter({ name: 'stoq_payloads_scanned_total', help: 'Payloads scanned, initial and extracted', registers });
