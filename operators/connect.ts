@@ -1,9 +1,10 @@
-import { from, map, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
+import { from, map, mergeMap, of, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import type { Engine, Failure } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import type { ScannedItem } from './scan-items.js';
 
 /**
  * Hand a finished response to every connector, concurrently. A connector failure is logged,
@@ -11,8 +12,7 @@ import { invokePlugin } from './internal/invoke.js';
  * it) and returned, so a provider can refuse to acknowledge work whose results were not saved.
  * Upstream only logged it (§7.1).
  */
-export async function saveResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<Failure[]> {
-  if (engine.connectors.length === 0) return [];
+async function saveResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<Failure[]> {
   const log = engine.log.child({ scan_id: response.scan_id });
   const failures: Failure[] = [];
   await Promise.all(
@@ -33,13 +33,28 @@ export async function saveResponse(engine: Engine, response: StoqResponse, signa
   return failures;
 }
 
+async function saveItem(engine: Engine, scanned: ScannedItem, signal?: AbortSignal): Promise<ScannedItem> {
+  for (const response of scanned.responses) {
+    for (const f of await saveResponse(engine, response, signal)) scanned.errors.push(f.error);
+  }
+  return scanned;
+}
+
+const isScannedItem = (v: StoqResponse | ScannedItem): v is ScannedItem => 'item' in v && Array.isArray((v as ScannedItem).responses);
+
 /**
- * The connect stage as an operator: every response is saved by every connector before it is
- * passed on.
+ * The connect stage: every connector saves each response (or each response of a `ScannedItem`)
+ * before it is passed on, so what follows — `acknowledge`, a caller's `await` — only ever sees
+ * saved results. A connector failure becomes an error on the response (and on the item), never
+ * an error of the stream. With no connectors it passes values straight through.
  *
  * @example
- * scanRequest(engine, request).pipe(connect(engine)).subscribe();
+ * scanRequest(engine, request).pipe(connect(engine)).subscribe((response) => console.log(response.scan_id));
  */
-export function connect(engine: Engine, concurrency = Infinity): MonoTypeOperatorFunction<StoqResponse> {
-  return mergeMap((response) => from(saveResponse(engine, response)).pipe(map(() => response)), concurrency);
+export function connect<T extends StoqResponse | ScannedItem>(engine: Engine, options: { signal?: AbortSignal; concurrency?: number } = {}): MonoTypeOperatorFunction<T> {
+  return mergeMap((value: T): Observable<T> => {
+    if (engine.connectors.length === 0) return of(value);
+    if (isScannedItem(value)) return from(saveItem(engine, value, options.signal)).pipe(map(() => value));
+    return from(saveResponse(engine, value as StoqResponse, options.signal)).pipe(map(() => value));
+  }, options.concurrency ?? Infinity);
 }

@@ -1,27 +1,40 @@
-import { from, mergeMap, map, type OperatorFunction } from 'rxjs';
+import { mergeMap, map, type OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
+import { fromMaybe, type MaybePromise } from './internal/maybe-async.js';
 import { errorCode, normaliseDispatcherResponse } from './internal/normalise.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 
+/** A dispatch decision: the workers one payload needs. */
 export interface Dispatch {
   node: PayloadNode;
   /** Worker names to run, in order: `always_dispatch` first, then each dispatcher's picks. */
   workers: string[];
+  /** The dependency wave the decision belongs to: 0 first, later when dispatchers are asked again. */
+  wave: number;
 }
 
-/**
- * Ask `always_dispatch` and every dispatcher which workers a payload needs. Dispatchers run
- * concurrently; their metadata lands in `payload.dispatch_meta`, their errors (and their
- * exceptions) in the request's errors — once each when `reported` is shared across calls for
- * the same payload. Payloads with `should_scan: false` get nothing.
- */
-export async function dispatchPayload(ctx: ScanContext, node: PayloadNode, reported: Set<string> = new Set()): Promise<string[]> {
+export interface DispatchOptions {
+  /** Wave recorded on the decisions (default 0). */
+  wave?: number;
+  /**
+   * Dispatcher errors already recorded for the payload. A payload's dispatchers may be asked
+   * several times; sharing this set records each distinct error once (§7.8).
+   */
+  reported?: Set<string>;
+  /** Payloads being dispatched at once (default: all). */
+  concurrency?: number;
+}
+
+const unique = (names: string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+
+function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<string>): MaybePromise<string[]> {
   const { payload } = node;
-  if (!payload.payload_meta.should_scan) return [];
   const { engine, request } = ctx;
-  // A payload's dispatchers may be asked several times; each distinct error is recorded once (§7.8).
+  if (!payload.payload_meta.should_scan) return [];
+  // The common case, no dispatchers configured, stays synchronous.
+  if (engine.dispatchers.length === 0) return engine.alwaysDispatch.length === 0 ? [] : unique(engine.alwaysDispatch);
   const record = (errors: StoqError[]) => {
     for (const e of errors) {
       const key = `${e.plugin_name}\0${e.error}`;
@@ -30,14 +43,11 @@ export async function dispatchPayload(ctx: ScanContext, node: PayloadNode, repor
       request.errors.push(e);
     }
   };
-  const picks = await Promise.all(
+  return Promise.all(
     engine.dispatchers.map(async (dispatcher) => {
       const name = dispatcher.plugin_name;
       try {
-        const raw = await invokePlugin(engine, dispatcher, (c) => dispatcher.getDispatches(payload, request, c), {
-          signal: ctx.signal,
-          log: ctx.log,
-        });
+        const raw = await invokePlugin(engine, dispatcher, (c) => dispatcher.getDispatches(payload, request, c), { signal: ctx.signal, log: ctx.log });
         const response = normaliseDispatcherResponse(raw);
         if (!response) return [];
         payload.dispatch_meta[name] = response.meta;
@@ -49,16 +59,21 @@ export async function dispatchPayload(ctx: ScanContext, node: PayloadNode, repor
         return [];
       }
     }),
-  );
-  return [...new Set([...engine.alwaysDispatch, ...picks.flat()].map((n) => n.trim()).filter(Boolean))];
+  ).then((picks) => unique([...engine.alwaysDispatch, ...picks.flat()]));
 }
 
 /**
- * The dispatch stage as an operator: each payload node in, its dispatch decision out.
+ * The dispatch stage: each payload node in, its dispatch decision out — `always_dispatch` plus
+ * what every dispatcher picks. Dispatchers run concurrently; their metadata lands in
+ * `payload.dispatch_meta`, their errors (and exceptions) in the request's errors. A payload with
+ * `should_scan: false` gets no workers. Used by `scanPayload` for the first decision and again
+ * whenever workers have run since.
  *
  * @example
  * from(ctx.nodes).pipe(dispatch(ctx)).subscribe(({ node, workers }) => console.log(node.payload.payload_id, workers));
  */
-export function dispatch(ctx: ScanContext, concurrency = Infinity): OperatorFunction<PayloadNode, Dispatch> {
-  return mergeMap((node) => from(dispatchPayload(ctx, node)).pipe(map((workers) => ({ node, workers }))), concurrency);
+export function dispatch(ctx: ScanContext, options: DispatchOptions = {}): OperatorFunction<PayloadNode, Dispatch> {
+  const wave = options.wave ?? 0;
+  const reported = options.reported ?? new Set<string>();
+  return mergeMap((node) => fromMaybe(askDispatchers(ctx, node, reported)).pipe(map((workers) => ({ node, workers, wave }))), options.concurrency ?? Infinity);
 }

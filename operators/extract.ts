@@ -1,13 +1,14 @@
-import { EMPTY, expand, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
+import { EMPTY, expand, mergeMap, of, type MonoTypeOperatorFunction } from 'rxjs';
 import { Payload, toBuffer } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { getSha256 } from '../src/hashing.js';
 import { LIMIT_CODES } from '../src/config/limits.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
-import { scanPayloadWork, type WaveOutcome } from './scan-payload.js';
+import { scanPayload } from './scan-payload.js';
+import type { WorkOutcome } from './work.js';
 
 /** Whether a payload may be scanned; records why not (size budget, depth) when it may not. */
-export function admit(ctx: ScanContext, node: PayloadNode): boolean {
+function admit(ctx: ScanContext, node: PayloadNode): boolean {
   const { payload } = node;
   const { limits, maxRecursion } = ctx.engine;
   if (payload.results.size > limits.maxPayloadSize) {
@@ -34,7 +35,7 @@ export function admit(ctx: ScanContext, node: PayloadNode): boolean {
  * instead. Extraction budgets (count per payload and per request, total bytes, compression
  * ratio) are enforced here; content past a budget is dropped with an error naming the limit.
  */
-export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): PayloadNode[] {
+function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] {
   const parent = outcome.node;
   const { limits } = ctx.engine;
   const totals = ctx.extracted;
@@ -110,7 +111,7 @@ export function acceptExtracted(ctx: ScanContext, outcome: WaveOutcome): Payload
 export function extract(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<PayloadNode> {
   return expand(
     (node: PayloadNode) =>
-      admit(ctx, node) ? scanPayloadWork(ctx, node).pipe(mergeMap((outcome) => acceptExtracted(ctx, outcome))) : EMPTY,
+      admit(ctx, node) ? of(node).pipe(scanPayload(ctx), mergeMap((outcome) => acceptExtracted(ctx, outcome))) : EMPTY,
     concurrency,
   );
 }

@@ -27,22 +27,8 @@ function mergePayloadMeta(fromArchiver: PayloadMeta | undefined, fromItem: Paylo
   });
 }
 
-/**
- * Turn one provider item into the requests to scan. A `Payload` becomes a request of its own; a
- * `Request` keeps its metadata unless it is all defaults (then the run's `requestMeta` applies);
- * a task `{archiverName: meta}` is fetched through that source archiver, one request per entry
- * (with the task's own metadata when it carries some, see `withItemMeta`).
- * Anything that cannot be turned into a request is logged and published on `engine.failures`,
- * never thrown (upstream could hang the run, §7.5).
- */
-export async function itemToRequests(
-  engine: Engine,
-  item: ProviderItem,
-  requestMeta?: RequestMeta,
-  signal?: AbortSignal,
-  /** Collects why parts of the item failed (for the provider's acknowledgement callback). */
-  errors?: string[],
-): Promise<Request[]> {
+async function itemToRequests(engine: Engine, item: ProviderItem, options: ToRequestsOptions): Promise<Request[]> {
+  const { requestMeta, signal, errors } = options;
   if (isPayloadLike(item)) return [new Request({ payloads: [item], request_meta: metaFor(requestMeta) })];
   if (isRequestLike(item)) {
     if (requestMeta && (!(item.request_meta instanceof RequestMeta) || item.request_meta.isDefault())) item.request_meta = metaFor(requestMeta);
@@ -80,12 +66,28 @@ export async function itemToRequests(
   return requests;
 }
 
+export interface ToRequestsOptions {
+  /** Request metadata for items that bring none (a copy per request). */
+  requestMeta?: RequestMeta;
+  /** Cancels source archivers' fetches. */
+  signal?: AbortSignal;
+  /** Collects why an item (or part of it) could not become a request, for its acknowledgement. */
+  errors?: string[];
+  /** Items turned into requests at once (default: all). */
+  concurrency?: number;
+}
+
 /**
- * Provider items in, requests out (see `itemToRequests`).
+ * Provider items in, requests out. A `Payload` becomes a request of its own; a `Request` keeps
+ * its metadata unless it is all defaults (then `requestMeta` applies); a task
+ * `{archiverName: meta}` is fetched through that source archiver, one request per entry (with the
+ * task's own metadata when it carries some, see `withItemMeta`). What cannot be turned into a
+ * request is logged and published on `engine.failures`, never thrown (upstream could hang the
+ * run, §7.5).
  *
  * @example
- * ingest(engine, providers, context).pipe(toRequests(engine)).subscribe((request) => ...);
+ * ingest(engine, providers, context).pipe(toRequests(engine)).subscribe((request) => console.log(request.payloads.length));
  */
-export function toRequests(engine: Engine, requestMeta?: RequestMeta, concurrency = Infinity): OperatorFunction<ProviderItem, Request> {
-  return mergeMap((item) => from(itemToRequests(engine, item, requestMeta)).pipe(mergeMap((requests) => from(requests))), concurrency);
+export function toRequests(engine: Engine, options: ToRequestsOptions = {}): OperatorFunction<ProviderItem, Request> {
+  return mergeMap((item) => from(itemToRequests(engine, item, options)).pipe(mergeMap((requests) => from(requests))), options.concurrency ?? Infinity);
 }

@@ -1,18 +1,20 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { defer, finalize, lastValueFrom, mergeMap, tap, toArray, type Observable, type Subject } from 'rxjs';
+import { lastValueFrom, tap, toArray, type Observable, type Subject } from 'rxjs';
 import type { DestinationStream } from 'pino';
-import { connect, saveResponse } from '../operators/connect.js';
-import { ingest } from '../operators/ingest.js';
-import type { Engine, Failure } from '../operators/internal/engine.js';
-import { createEngine } from '../operators/internal/create-engine.js';
+import {
+  connect,
+  consume,
+  createEngine,
+  Credits,
+  reconstructSubresponses,
+  scanRequest,
+  type Engine,
+  type Failure,
+  type ScanRequestOptions,
+} from '../operators/index.js';
 import type { Limits } from './config/limits.js';
 import type { EngineMetrics } from './metrics/engine-metrics.js';
-import type { ScanRequestOptions } from '../operators/internal/scan-context.js';
-import { Semaphore } from './concurrency/semaphore.js';
-import { reconstructSubresponses } from '../operators/reconstruct.js';
-import { scanRequest } from '../operators/scan-request.js';
-import { itemToRequests } from '../operators/to-requests.js';
 import type { ConfigFile } from './config/config-schema.js';
 import { CONFIG_FILE_NAME, loadConfig } from './config/load-config.js';
 import { cleanList, DEFAULTS, pick, resolvePluginDirs } from './config/settings.js';
@@ -27,7 +29,6 @@ import { RequestMeta } from './model/request-meta.js';
 import type { StoqResponse } from './model/stoq-response.js';
 import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Provider, Worker } from './plugin/base-plugin.js';
 import { PluginManager, type PluginListing } from './plugin/plugin-manager.js';
-import { itemDoneCallback, type Demand, type ProviderItem } from './plugin/provider-item.js';
 import type { Role } from './plugin/roles.js';
 import { configureSharedPool, sharedPoolStats } from './pool/shared-pool.js';
 
@@ -78,6 +79,8 @@ export interface StoqOptions {
   poolSize?: number;
   /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Upstream's ratelimit='N/S': at most N scans per S seconds. */
+  ratelimit?: string;
 }
 
 export interface ScanOptions {
@@ -105,22 +108,6 @@ export interface RunSummary {
   responses: number;
   /** Items, tasks, providers and connectors that failed. */
   failures: Failure[];
-}
-
-/** Provider credits: one per item in the pipeline, returned when the item is done. */
-class Credits implements Demand {
-  #outstanding = 0;
-  constructor(private readonly semaphore: Semaphore) {}
-  async acquire(signal?: AbortSignal): Promise<void> {
-    await this.semaphore.acquire(signal);
-    this.#outstanding++;
-  }
-  itemDone(): void {
-    if (this.#outstanding > 0) {
-      this.#outstanding--;
-      this.semaphore.release();
-    }
-  }
 }
 
 /**
@@ -171,6 +158,7 @@ export class Stoq {
       createLogger({
         level: pick(options.logLevel, core.log_level, DEFAULTS.logLevel),
         logDir: pick(options.logDir, core.log_dir, null) || null,
+        logFile: { maxBytes: core.log_maxbytes, backupCount: core.log_backup_count, syntax: core.log_syntax },
         destination: options.logDestination,
         pretty: options.prettyLogs,
       });
@@ -310,7 +298,8 @@ export class Stoq {
 
   /**
    * Consume every provider until all complete (or `signal` aborts), scanning what they produce
-   * with at most `providerConsumers` items in work and `maxQueue` more waiting.
+   * with at most `providerConsumers` items in work and `maxQueue` more waiting: the `consume`
+   * operator (ingest → scanItems → connect → acknowledge), tallied.
    */
   async run(options: RunOptions = {}): Promise<RunSummary> {
     await this.#ready;
@@ -318,72 +307,29 @@ export class Stoq {
     const startDispatch = cleanList(options.addStartDispatch);
     this.log.debug({ request_meta: options.requestMeta ?? null, start_dispatches: startDispatch }, 'Starting provider queue');
 
-    const stopIngest = new AbortController();
-    const cancelScans = new AbortController();
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onStop = () => {
-      stopIngest.abort(options.signal?.reason ?? new Error('run stopped'));
-      graceTimer = setTimeout(() => cancelScans.abort(new Error('shutdown grace period expired')), (options.graceSeconds ?? 30) * 1000);
-      graceTimer.unref();
-    };
-    if (options.signal?.aborted) onStop();
-    else options.signal?.addEventListener('abort', onStop, { once: true });
-
-    const credits = new Credits(new Semaphore(this.maxQueue + this.providerConsumers));
+    const credits = new Credits(this.maxQueue + this.providerConsumers);
     const summary: RunSummary = { items: 0, responses: 0, failures: [] };
     const watch = this.#failures.subscribe((f) => summary.failures.push(f));
-
-    // Items the providers handed over that no consumer has taken yet (stoq_provider_backlog).
-    let received = 0;
-    const untrack = this.metrics instanceof StoqMetrics ? this.metrics.trackBacklog(() => received - summary.items) : undefined;
-
-    const handle = async (item: ProviderItem) => {
-      summary.items++;
-      const done = itemDoneCallback(item);
-      let ok = true;
-      let error: string | undefined;
-      try {
-        const why: string[] = [];
-        const requests = await itemToRequests(this.engine, item, options.requestMeta, cancelScans.signal, why);
-        if (requests.length === 0) {
-          ok = false;
-          error = why.join('; ') || 'the item could not be turned into a request';
-        }
-        for (const request of requests) {
-          const response = await lastValueFrom(scanRequest(this.engine, request, startDispatch, { signal: cancelScans.signal }));
-          const failed = await saveResponse(this.engine, response);
-          summary.responses++;
-          if (failed.length > 0) {
-            ok = false;
-            error = failed.map((f) => f.error).join('; ');
-          }
-        }
-      } catch (err) {
-        ok = false;
-        error = formatError(err);
-        this.log.error({ err }, `Provider item failed: ${error}`);
-        this.#failures.next({ stage: 'request', plugin_name: null, error });
-      }
-      if (done) {
-        try {
-          await done({ ok, error });
-        } catch (err) {
-          this.log.error({ err }, `Provider acknowledgement failed: ${formatError(err)}`);
-        }
-      }
-    };
-
+    // Items the providers handed over beyond those the consumers are working on (stoq_provider_backlog).
+    const untrack =
+      this.metrics instanceof StoqMetrics ? this.metrics.trackBacklog(() => Math.max(0, credits.outstanding - this.providerConsumers)) : undefined;
     try {
-      await lastValueFrom(
-        ingest(this.engine, [...this.loadedProviders.values()], { signal: stopIngest.signal, demand: credits, log: this.log }).pipe(
-          tap(() => received++),
-          mergeMap((item) => defer(() => handle(item)).pipe(finalize(() => credits.itemDone())), this.providerConsumers),
-        ),
-        { defaultValue: undefined },
+      const receipts = consume(this.engine, [...this.loadedProviders.values()], {
+        requestMeta: options.requestMeta,
+        startDispatch,
+        signal: options.signal,
+        graceSeconds: options.graceSeconds ?? 30,
+        concurrency: this.providerConsumers,
+        credits,
+        log: this.log,
+      }).pipe(
+        tap((receipt) => {
+          summary.items++;
+          summary.responses += receipt.responses;
+        }),
       );
+      await lastValueFrom(receipts, { defaultValue: undefined });
     } finally {
-      options.signal?.removeEventListener('abort', onStop);
-      if (graceTimer) clearTimeout(graceTimer);
       watch.unsubscribe();
       untrack?.();
     }

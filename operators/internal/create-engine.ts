@@ -34,6 +34,7 @@ export interface EngineOptions {
 export function createEngine(options: EngineOptions): Engine {
   const pluginTimeout = options.pluginTimeout ?? DEFAULTS.pluginTimeout;
   const limiters = new Map<string, Semaphore | undefined>();
+  const workers = new Map<string, Worker>();
   return {
     log: options.log ?? options.manager.log ?? createLogger(),
     maxRecursion: options.maxRecursion ?? DEFAULTS.maxRecursion,
@@ -45,7 +46,12 @@ export function createEngine(options: EngineOptions): Engine {
     sourceArchivers: new Map((options.sourceArchivers ?? []).map((a) => [a.plugin_name, a])),
     decorators: options.decorators ?? [],
     connectors: options.connectors ?? [],
-    loadWorker: (name) => options.manager.loadPlugin(name, 'worker') as Promise<Worker>,
+    loadWorker: async (name) => {
+      const worker = (await options.manager.loadPlugin(name, 'worker')) as Worker;
+      workers.set(name, worker);
+      return worker;
+    },
+    loadedWorker: (name) => workers.get(name),
     limiter: new Semaphore(options.workerConcurrency ?? DEFAULTS.workerConcurrency),
     pluginLimiter: (name) => {
       if (!limiters.has(name)) {

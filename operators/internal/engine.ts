@@ -32,6 +32,8 @@ export interface Engine {
   connectors: Connector[];
   /** Load a worker by name (cached); rejects with a message naming the plugin. */
   loadWorker(name: string): Promise<Worker>;
+  /** The worker if `loadWorker` already loaded it: lets scheduling stay synchronous. */
+  loadedWorker(name: string): Worker | undefined;
   /** Global limit on plugin calls in flight. */
   limiter: Semaphore;
   /** The plugin's own concurrency limit (its `concurrency` option), if any. */

@@ -3,6 +3,7 @@ import type { CallContext } from '../../src/plugin/plugin-config.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { Engine } from './engine.js';
 import type { PluginCallOutcome } from '../../src/metrics/engine-metrics.js';
+import { isThenable, type MaybePromise } from './maybe-async.js';
 import { NEVER_ABORTED } from './never-aborted.js';
 import type { Semaphore } from '../../src/concurrency/semaphore.js';
 
@@ -76,9 +77,6 @@ class CallScope {
   }
 }
 
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-
 /** Wait for a permit; on cancellation give back `alsoRelease` (a permit already taken) and throw. */
 async function acquireSlow(limit: Semaphore, outer: AbortSignal | undefined, alsoRelease?: Semaphore): Promise<void> {
   try {
@@ -97,38 +95,65 @@ const outcomeOf = (err: unknown): PluginCallOutcome =>
  * plugin's timeout, and the caller's cancellation. The plugin gets an AbortSignal that fires on
  * any of those; a plugin that ignores it is abandoned (its permit is released) so it can never
  * hold up other payloads. A call that returns synchronously needs none of that machinery (a
- * timer cannot fire during a synchronous call) and gets none: no timer, no listener, no race.
+ * timer cannot fire during a synchronous call) and gets none: no timer, no listener, no race,
+ * and no promise — its answer (or its exception) comes back synchronously.
  */
-export async function invokePlugin<T>(
+export function invokePlugin<T>(
   engine: Engine,
   plugin: BasePlugin,
   call: (context: CallContext) => T | Promise<T>,
   options: { signal?: AbortSignal; log: LogSource },
-): Promise<Awaited<T>> {
+): MaybePromise<Awaited<T>> {
   const outer = options.signal === NEVER_ABORTED ? undefined : options.signal;
   if (outer?.aborted) throw new ScanCancelledError(outer.reason);
   const global = engine.limiter;
   const own = engine.pluginLimiter(plugin.plugin_name);
-  if (!global.tryAcquire()) await acquireSlow(global, outer);
-  if (own && !own.tryAcquire()) await acquireSlow(own, outer, global);
+  if (!global.tryAcquire()) {
+    return acquireSlow(global, outer).then(() => (own && !own.tryAcquire() ? acquireSlow(own, outer, global) : undefined)).then(() => callHolding(engine, plugin, call, options.log, own, outer));
+  }
+  if (own && !own.tryAcquire()) return acquireSlow(own, outer, global).then(() => callHolding(engine, plugin, call, options.log, own, outer));
+  return callHolding(engine, plugin, call, options.log, own, outer);
+}
 
+/** The call itself, with the permits already held; gives them back however it ends. */
+function callHolding<T>(
+  engine: Engine,
+  plugin: BasePlugin,
+  call: (context: CallContext) => T | Promise<T>,
+  log: LogSource,
+  own: Semaphore | undefined,
+  outer: AbortSignal | undefined,
+): MaybePromise<Awaited<T>> {
   const metrics = engine.metrics;
   const started = metrics ? performance.now() : 0;
-  let outcome: PluginCallOutcome = 'ok';
-  const scope = new CallScope(options.log);
-  try {
-    const result = call(scope.context);
-    if (!isThenable(result)) return result as Awaited<T>;
-    return (await settle(result, scope, engine.timeoutSeconds(plugin), plugin.plugin_name, outer)) as Awaited<T>;
-  } catch (err) {
-    outcome = outcomeOf(err);
-    throw err;
-  } finally {
+  const scope = new CallScope(log);
+  const release = (outcome: PluginCallOutcome) => {
     scope.finish();
     own?.release();
-    global.release();
+    engine.limiter.release();
     metrics?.pluginCall(plugin.plugin_name, (performance.now() - started) / 1000, outcome);
+  };
+  let result: T | Promise<T>;
+  try {
+    result = call(scope.context);
+  } catch (err) {
+    release(outcomeOf(err));
+    throw err;
   }
+  if (!isThenable(result)) {
+    release('ok');
+    return result as Awaited<T>;
+  }
+  return settle(result, scope, engine.timeoutSeconds(plugin), plugin.plugin_name, outer).then(
+    (value) => {
+      release('ok');
+      return value as Awaited<T>;
+    },
+    (err: unknown) => {
+      release(outcomeOf(err));
+      throw err;
+    },
+  );
 }
 
 /** The plugin's promise, or its timeout, or the caller's cancellation, whichever comes first. */
