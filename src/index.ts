@@ -69,4 +69,3 @@ export type { EngineMetrics, PluginCallOutcome } from './metrics/engine-metrics.
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';
 export { STOQ_API_VERSION, VERSION } from './version.js';
 export { DEFAULT_LIMITS, LIMIT_CODES, type Limits } from './config/limits.js';
-export { booleanOption, listOption, numberOption } from './plugin/option-schemas.js';

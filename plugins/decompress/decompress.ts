@@ -1,26 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
-import { booleanOption, ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
+import { ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
 import { ExtractionThreads, type ExtractionOutcome, type WasmModule } from './run-extraction.js';
 
 // The WebAssembly global exists in Node, but this project's type libraries do not declare it.
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WasmModule> } }).WebAssembly;
 
-const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-  z.array(z.coerce.string()),
-);
 const OptionsSchema = z.object({
-  passwords: list.default(['-', 'infected', 'password']),
-  maximum_size: z.coerce.number().int().positive().default(50_000_000),
-  maximum_total_size: z.coerce.number().int().positive().default(250_000_000),
-  timeout: z.coerce.number().positive().default(45),
-  always_dispatch: list.default([]),
-  archive_extracted: booleanOption.default(true),
+  /** Tried in order until one extracts cleanly. */
+  passwords: z.array(z.string()).default(['-', 'infected', 'password']),
+  /** Largest input, and largest extracted member, in bytes. */
+  maximum_size: z.number().int().positive().default(50_000_000),
+  /** Largest total of all members of one archive; members past it are not extracted. */
+  maximum_total_size: z.number().int().positive().default(250_000_000),
+  /** Seconds per archive (also the engine's per-call timeout). */
+  timeout: z.number().positive().default(45),
+  always_dispatch: z.array(z.string()).default([]),
+  archive_extracted: z.boolean().default(true),
+  /** Each extraction runs in its own thread; this caps how many run at once (the engine reads it too). */
+  concurrency: z.number().int().positive().default(4),
 });
-type Options = z.infer<typeof OptionsSchema>;
 
 /** Upstream's name for "7-Zip, whatever the format"; anything else is a 7-Zip format (`-t`). */
 const ANY_FORMAT = '7z';
@@ -31,19 +32,17 @@ const ANY_FORMAT = '7z';
  * by a fresh 7-Zip instance in its own worker thread, which is terminated on timeout or
  * cancellation, so a slow or hostile archive is really stopped.
  */
-export class DecompressPlugin extends WorkerPlugin {
+export class DecompressPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
-  #opts!: Options;
   #threads!: ExtractionThreads;
 
   override async setup(): Promise<void> {
-    this.#opts = OptionsSchema.parse(this.options);
     const wasmPath = createRequire(import.meta.url).resolve('7z-wasm/7zz.wasm');
     // Compiled once; every extraction thread instantiates this module instead of recompiling.
     const wasm: WasmModule = await WebAssemblyApi.compile(await readFile(wasmPath));
     // As many idle threads kept as archives may be extracted at once.
-    this.#threads = new ExtractionThreads(wasm, Number(this.options['concurrency']) || 4);
+    this.#threads = new ExtractionThreads(wasm, this.options.concurrency);
   }
 
   override async close(): Promise<void> {
@@ -56,7 +55,7 @@ export class DecompressPlugin extends WorkerPlugin {
   }
 
   async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {
-    const { maximum_size: maxSize, maximum_total_size: maxTotal, timeout } = this.#opts;
+    const { maximum_size: maxSize, maximum_total_size: maxTotal, timeout } = this.options;
     const size = payload.content.byteLength;
     if (size > maxSize) throw new Error(`Compressed file too large: ${size} > ${maxSize}`);
     const extra = payload.payload_meta.extra_data;
@@ -70,7 +69,7 @@ export class DecompressPlugin extends WorkerPlugin {
           // One copy: the payload's own bytes stay with the payload; this one moves to the thread.
           input: new Uint8Array(payload.content),
           fileName: archiveFileName(extra['filename']),
-          passwords: passwordsFor(extra['passwords'], this.#opts.passwords),
+          passwords: passwordsFor(extra['passwords'], this.options.passwords),
           maxSize,
           maxTotal,
           archiveType: archiveTypeFor(extra['archiver']),
@@ -90,9 +89,9 @@ export class DecompressPlugin extends WorkerPlugin {
       ctx.log.debug({ problems: outcome.problems }, 'payload is not an archive 7-Zip can open');
     }
     if (outcome.status === 'failed') {
-      errors.push(error(`7-Zip could not extract the archive (tried ${this.#opts.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`));
+      errors.push(error(`7-Zip could not extract the archive (tried ${this.options.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`));
     }
-    const { maximum_size: maxSize, maximum_total_size: maxTotal } = this.#opts;
+    const { maximum_size: maxSize, maximum_total_size: maxTotal } = this.options;
     for (const r of outcome.refused.filter((m) => m.reason === 'member')) {
       errors.push(error(`Extracted object is too large (> ${maxSize} bytes), not extracted: ${r.path} (the archive lists ${r.size} bytes)`));
     }
@@ -125,9 +124,9 @@ export class DecompressPlugin extends WorkerPlugin {
         new ExtractedPayload(
           m.data,
           new PayloadMeta({
-            should_archive: this.#opts.archive_extracted,
+            should_archive: this.options.archive_extracted,
             extra_data: { filename: m.path },
-            dispatch_to: [...this.#opts.always_dispatch],
+            dispatch_to: [...this.options.always_dispatch],
           }),
         ),
     );

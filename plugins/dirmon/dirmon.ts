@@ -8,29 +8,29 @@ import { isNoise } from './noise.js';
 import { PathQueue } from './path-queue.js';
 
 const OptionsSchema = z.object({
+  /** Folder to watch (required); relative paths resolve against the working directory. */
   source_dir: z.string().nullish(),
-  settle_ms: z.coerce.number().int().nonnegative().default(500),
+  /** A new file is reported once its size has not changed for this many milliseconds. */
+  settle_ms: z.number().int().nonnegative().default(500),
 });
 
 /**
  * Watch a folder (recursively) and ingest every file created in it, once the file has stopped
  * growing. Runs until the run is stopped or the Observable is unsubscribed.
  */
-export class DirmonPlugin extends ProviderPlugin {
+export class DirmonPlugin extends ProviderPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
   #sourceDir!: string;
-  #settleMs = 500;
   #watching = deferred();
 
   override async setup(): Promise<void> {
-    const opts = OptionsSchema.parse(this.options);
-    if (!opts.source_dir) throw new StoqPluginException('dirmon: source_dir is not set; it names the folder to watch');
+    const sourceDir = this.options.source_dir;
+    if (!sourceDir) throw new StoqPluginException('dirmon: source_dir is not set; it names the folder to watch');
     // Relative to the working directory, as upstream (os.path.abspath).
-    this.#sourceDir = resolve(opts.source_dir);
+    this.#sourceDir = resolve(sourceDir);
     const found = await stat(this.#sourceDir).catch(() => undefined);
     if (!found?.isDirectory()) throw new StoqPluginException(`dirmon: source_dir ${this.#sourceDir} does not exist or is not a folder`);
-    this.#settleMs = opts.settle_ms;
   }
 
   /**
@@ -44,7 +44,7 @@ export class DirmonPlugin extends ProviderPlugin {
   ingest(ctx: IngestContext): Observable<Payload> {
     return new Observable<Payload>((subscriber) => {
       const root = this.#sourceDir;
-      const settle = this.#settleMs;
+      const settle = this.options.settle_ms;
       const queue = new PathQueue();
       const watcher = watch(root, {
         ignoreInitial: true,

@@ -8,27 +8,32 @@ import { RawJsonTask } from './raw-json-task.js';
 import { resolveExecutable } from './spawn-exiftool.js';
 import { startExifTool } from './start-exiftool.js';
 
+const OptionsSchema = z.object({
+  /** Path (or name on PATH) of an exiftool to run instead of the one bundled with exiftool-vendored. */
+  bin: z.string().default(''),
+  /** Seconds ExifTool may take to start and answer its first command. */
+  start_timeout: z.number().positive().default(30),
+});
+
 /**
  * ExifTool's `-j -n` JSON for the payload. One stay-open ExifTool process per plugin instance,
  * started in setup() and ended in close(); payloads go through a private temporary file because
  * the stay-open protocol uses ExifTool's stdin for commands.
  */
-export class ExifPlugin extends WorkerPlugin {
-  static override optionsSchema = z.object({
-    bin: z.string().default(''),
-    start_timeout: z.coerce.number().positive().default(30),
-  });
+export class ExifPlugin extends WorkerPlugin<typeof OptionsSchema> {
+  static override optionsSchema = OptionsSchema;
 
   #exiftool: ExifTool | undefined;
 
   override async setup(): Promise<void> {
-    const bin = this.optionString('bin').trim();
+    const bin = this.options.bin.trim();
     try {
       const path = bin ? await resolveExecutable(bin) : undefined;
       const { exiftool, version } = await startExifTool({
         path,
-        startSeconds: Number(this.option('start_timeout', 30)),
-        taskSeconds: positiveOr(Number(this.option('timeout', 60)), 60),
+        startSeconds: this.options.start_timeout,
+        // The engine's per-call `timeout` (every plugin's option), when set.
+        taskSeconds: positiveOr(this.options.timeout ?? 60, 60),
         log: this.log,
       });
       this.#exiftool = exiftool;

@@ -2,7 +2,6 @@ import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Observable } from 'rxjs';
 import {
-  booleanOption,
   ArchiverPlugin,
   ArchiverResponse,
   Payload,
@@ -21,43 +20,43 @@ import { sourceFiles } from './source-files.js';
 import { strftime, unknownDirectives } from './strftime.js';
 
 const OptionsSchema = z.object({
+  /** Provider: file or folder to ingest. */
   source_dir: z.string().nullish(),
-  recursive: booleanOption.default(false),
+  recursive: z.boolean().default(false),
+  /** Unset: <working directory at load>/results. */
   results_dir: z.string().nullish(),
-  date_mode: booleanOption.default(false),
+  date_mode: z.boolean().default(false),
   date_format: z
     .string()
     .default('%Y/%m/%d')
     .refine((f) => unknownDirectives(f).length === 0, { message: 'supported strftime directives are %Y %m %d %H %M %S %%' }),
-  compactly: booleanOption.default(true),
+  compactly: z.boolean().default(true),
+  /** Unset: <working directory at load>/archive. */
   archive_dir: z.string().nullish(),
-  use_sha: booleanOption.default(true),
+  use_sha: z.boolean().default(true),
 });
-type Options = z.infer<typeof OptionsSchema>;
 
 /**
  * Files on disk, in all three directions: a provider that reads a file or a folder, a connector
  * that writes each response as a JSON file, and an archiver that stores payloads (by SHA-1) and
  * reads them back.
  */
-export class FileDirPlugin extends ArchiverPlugin {
+export class FileDirPlugin extends ArchiverPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
-  #opts!: Options;
   /** Resolved once, at load, against the working directory of that moment (as upstream). */
   #resultsDir!: string;
   #archiveDir!: string;
 
   override async setup(): Promise<void> {
-    this.#opts = OptionsSchema.parse(this.options);
-    this.#resultsDir = resolve(this.#opts.results_dir || join(process.cwd(), 'results'));
-    this.#archiveDir = resolve(this.#opts.archive_dir || join(process.cwd(), 'archive'));
+    this.#resultsDir = resolve(this.options.results_dir || join(process.cwd(), 'results'));
+    this.#archiveDir = resolve(this.options.archive_dir || join(process.cwd(), 'archive'));
   }
 
   // ------------------------------------------------------------------ provider
 
   ingest(ctx: IngestContext): Observable<Payload> {
-    const source = this.#opts.source_dir;
+    const source = this.options.source_dir;
     if (!source) throw new StoqPluginException('filedir: source_dir is not set; it names the file or folder to ingest');
     return pullFrom(ctx, this.#payloads(resolve(source), ctx.log));
   }
@@ -71,7 +70,7 @@ export class FileDirPlugin extends ArchiverPlugin {
       return;
     }
     if (!found.isDirectory()) throw new StoqPluginException(`filedir: source_dir ${source} is neither a file nor a folder`);
-    for await (const path of sourceFiles(source, this.#opts.recursive)) {
+    for await (const path of sourceFiles(source, this.options.recursive)) {
       const payload = await readPayload(path, log);
       if (payload) yield payload;
     }
@@ -80,14 +79,14 @@ export class FileDirPlugin extends ArchiverPlugin {
   // ------------------------------------------------------------------ connector
 
   async save(response: StoqResponse): Promise<void> {
-    const dir = this.#opts.date_mode ? join(this.#resultsDir, strftime(this.#opts.date_format, new Date())) : this.#resultsDir;
+    const dir = this.options.date_mode ? join(this.#resultsDir, strftime(this.options.date_format, new Date())) : this.#resultsDir;
     const name = String(response.scan_id);
     if (name !== basename(name) || name === '.' || name === '..' || name === '') {
       throw new StoqPluginException(`filedir: scan_id ${JSON.stringify(name)} cannot be used as a file name`);
     }
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);
-    const created = await publishFile(path, `${dumps(response, { compactly: this.#opts.compactly })}\n`);
+    const created = await publishFile(path, `${dumps(response, { compactly: this.options.compactly })}\n`);
     if (!created) throw new StoqPluginException(`filedir: results file ${path} already exists; it was not overwritten`);
   }
 
@@ -96,12 +95,12 @@ export class FileDirPlugin extends ArchiverPlugin {
   override async archive(payload: Payload): Promise<ArchiverResponse> {
     let dir: string;
     let name: string;
-    if (this.#opts.use_sha) {
+    if (this.options.use_sha) {
       name = getSha1(payload.content);
       dir = join(this.#archiveDir, ...name.slice(0, 5));
     } else {
       name = payload.payload_id;
-      dir = this.#opts.date_mode ? join(this.#archiveDir, strftime(this.#opts.date_format, new Date())) : this.#archiveDir;
+      dir = this.options.date_mode ? join(this.#archiveDir, strftime(this.options.date_format, new Date())) : this.#archiveDir;
     }
     await mkdir(dir, { recursive: true });
     const path = join(dir, name);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { booleanOption, numberOption, sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
+import { sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
 
 const OptionsSchema = z.object({
   /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
-  pool_min_size: numberOption.pipe(z.number().int().nonnegative()).default(256 * 1024),
+  pool_min_size: z.number().int().nonnegative().default(256 * 1024),
   /** Hash in the worker-thread pool at all. */
-  use_pool: booleanOption.default(true),
+  use_pool: z.boolean().default(true),
 });
 
 /** Below this, reading `ctx.signal` (which makes an AbortController) costs more than hashing could ever overrun. */
@@ -23,13 +23,12 @@ const hex = (algorithm: string, bytes: Uint8Array) => createHash(algorithm).upda
  * pool, so the main thread goes on with other payloads meanwhile. Smaller ones are hashed inline:
  * measured on small files, handing them over cost the main thread more than hashing them.
  */
-export class HashPlugin extends WorkerPlugin {
+export class HashPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
     const content = payload.content;
-    const minSize = this.options['pool_min_size'] as number;
-    if (this.options['use_pool'] === false || content.byteLength < minSize || !sharedPoolEnabled()) {
+    if (!this.options.use_pool || content.byteLength < this.options.pool_min_size || !sharedPoolEnabled()) {
       return respond(payload.sha256, hex('md5', content), hex('sha1', content));
     }
     return this.#inPool(payload, content.byteLength >= ABORTABLE_FROM ? ctx.signal : undefined);

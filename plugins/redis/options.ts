@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
-import { booleanOption } from 'rxstoq';
 import { z } from 'zod';
 
 const name = z.string().trim().min(1);
-const int = (min: number) => z.coerce.number().int().min(min);
+const int = (min: number) => z.number().int().min(min);
 
 /** The redis plugin's options, with their defaults (config, env and --plugin-opts override them). */
 export const RedisOptionsSchema = z.object({
@@ -30,7 +29,7 @@ export const RedisOptionsSchema = z.object({
   /** Entries fetched per XREADGROUP/XAUTOCLAIM. */
   batch: int(1).default(10),
   /** Remove an entry from the task stream once acknowledged (its bytes are no longer needed). */
-  delete_acked: booleanOption.default(true),
+  delete_acked: z.boolean().default(true),
   connect_timeout_ms: int(1).default(10_000),
 });
 

@@ -31,7 +31,7 @@ import { RedisOptionsSchema, resolveOptions, type ResolvedRedisOptions } from '.
  *
  * It also enqueues entries for `stoq submit` (`enqueuePayload`, `enqueueTask`).
  */
-export class RedisPlugin extends ProviderPlugin {
+export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
   static override optionsSchema = RedisOptionsSchema;
 
   #writer: Redis | undefined;
@@ -41,7 +41,7 @@ export class RedisPlugin extends ProviderPlugin {
 
   /** The options, validated, with REDIS_URL and the consumer name filled in. */
   get settings(): ResolvedRedisOptions {
-    this.#settings ??= resolveOptions(RedisOptionsSchema.parse(this.options));
+    this.#settings ??= resolveOptions(this.options);
     return this.#settings;
   }
 

@@ -1,4 +1,3 @@
-import { booleanOption } from 'rxstoq';
 import { z } from 'zod';
 
 const optionalText = z
@@ -16,13 +15,11 @@ export const S3OptionsSchema = z.object({
   access_key: optionalText,
   secret_key: optionalText,
   /** Address buckets as https://host/bucket/key (most S3-compatible stores need this). */
-  force_path_style: booleanOption.default(false),
+  force_path_style: z.boolean().default(false),
   /** Bucket for payload bytes (destination archiver); also the default for tasks without `bucket`. */
   archive_bucket: optionalText,
   /** Bucket for results (connector), one JSON object per scan named after its scan_id. */
   connector_bucket: optionalText,
   /** Name archived objects by SHA-1 under a/b/c/d/e/ (content-addressed, so repeats are stored once); else by payload_id. */
-  use_sha: booleanOption.default(true),
+  use_sha: z.boolean().default(true),
 });
-
-export type S3Options = z.infer<typeof S3OptionsSchema>;

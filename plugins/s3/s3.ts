@@ -9,7 +9,7 @@ import {
   type StoqResponse,
 } from 'rxstoq';
 import { z } from 'zod';
-import { S3OptionsSchema, type S3Options } from './options.js';
+import { S3OptionsSchema } from './options.js';
 
 /** What `get()` accepts: the `{bucket, path}` that `archive()` returned (bucket defaults to archive_bucket). */
 const TaskSchema = z.object({ bucket: z.string().min(1).optional(), path: z.string().min(1) });
@@ -21,19 +21,13 @@ const TaskSchema = z.object({ bucket: z.string().min(1).optional(), path: z.stri
  * - source archiver: `get({bucket, path})` reads it back (how queue entries carry large payloads by reference);
  * - connector: stores each response as `<scan_id>` in `connector_bucket`.
  */
-export class S3Plugin extends ArchiverPlugin {
+export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   static override optionsSchema = S3OptionsSchema;
   #client: S3Client | undefined;
-  #settings: S3Options | undefined;
-
-  get settings(): S3Options {
-    this.#settings ??= S3OptionsSchema.parse(this.options);
-    return this.#settings;
-  }
 
   get client(): S3Client {
     if (!this.#client) {
-      const s = this.settings;
+      const s = this.options;
       this.#client = new S3Client({
         region: s.region,
         endpoint: s.endpoint,
@@ -46,7 +40,7 @@ export class S3Plugin extends ArchiverPlugin {
 
   override async archive(payload: Payload, _request: Request, ctx: CallContext): Promise<ArchiverResponse> {
     const bucket = this.#bucket('archive_bucket', 'archive payloads');
-    const path = this.settings.use_sha ? shardedSha1(payload.content) : payload.payload_id;
+    const path = this.options.use_sha ? shardedSha1(payload.content) : payload.payload_id;
     await this.#call(`put s3://${bucket}/${path}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: payload.content, ContentLength: payload.content.byteLength }), {
         abortSignal: ctx.signal,
@@ -70,12 +64,12 @@ export class S3Plugin extends ArchiverPlugin {
     return new Payload(bytes);
   }
 
-  async save(response: StoqResponse, ctx: CallContext): Promise<void> {
+  async save(response: StoqResponse, ctx?: CallContext): Promise<void> {
     const bucket = this.#bucket('connector_bucket', 'save results');
     const body = JSON.stringify(response);
     await this.#call(`put s3://${bucket}/${response.scan_id}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: bucket, Key: response.scan_id, Body: body, ContentType: 'application/json' }), {
-        abortSignal: ctx.signal,
+        abortSignal: ctx?.signal,
       }),
     );
   }
@@ -86,7 +80,7 @@ export class S3Plugin extends ArchiverPlugin {
   }
 
   #bucket(option: 'archive_bucket' | 'connector_bucket', purpose: string): string {
-    const bucket = this.settings[option];
+    const bucket = this.options[option];
     if (!bucket) throw new Error(`s3: set the ${option} option to ${purpose}`);
     return bucket;
   }

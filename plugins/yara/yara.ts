@@ -1,16 +1,19 @@
 import { isAbsolute, join } from 'node:path';
 import type { RuleMatch } from './binding.js';
-import { booleanOption, DispatcherResponse, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
+import { DispatcherResponse, WorkerPlugin, WorkerResponse, type CallContext, type Payload, type Request } from 'rxstoq';
 import { z } from 'zod';
 import { compileRuleFile, type RuleSet } from './compile.js';
 import { allStrings, findXorKeys, toMatchDict, type MatchDict } from './matches.js';
 
 const OptionsSchema = z.object({
-  worker_rules: z.string().nullish(),
-  dispatch_rules: z.string().nullish(),
-  strings_limit: z.coerce.number().int().nonnegative().nullish(),
-  timeout: z.coerce.number().positive().default(60),
-  xor_first_match: booleanOption.default(true),
+  /** Rule files; relative paths resolve from the plugin's folder; empty or null: none. */
+  worker_rules: z.string().nullable().default('rules/stoq.yar'),
+  dispatch_rules: z.string().nullable().default('rules/dispatcher.yar'),
+  /** At most this many string matches kept per matching rule; unset: all. */
+  strings_limit: z.number().int().nonnegative().nullish(),
+  /** Seconds per call; the engine terminates the call's thread when it passes. */
+  timeout: z.number().positive().default(60),
+  xor_first_match: z.boolean().default(true),
 });
 
 /**
@@ -18,7 +21,7 @@ const OptionsSchema = z.object({
  * dispatcher it routes payloads to the plugins named in the `plugin` meta of `dispatch_rules`.
  * Rules are compiled once, at load; scans run off the event loop (`scanAsync`).
  */
-export class YaraPlugin extends WorkerPlugin {
+export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
   #workerRules: RuleSet | undefined;
@@ -27,7 +30,7 @@ export class YaraPlugin extends WorkerPlugin {
   #xorFirstMatch = true;
 
   override async setup(): Promise<void> {
-    const opts = OptionsSchema.parse(this.options);
+    const opts = this.options;
     this.#stringsLimit = opts.strings_limit ?? undefined;
     this.#xorFirstMatch = opts.xor_first_match;
     this.#workerRules = this.#load(opts.worker_rules);

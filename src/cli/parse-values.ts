@@ -1,10 +1,11 @@
 import { CliError } from './cli-error.js';
 
 /**
- * A command-line value with its natural type: true/false (any case), numbers, JSON arrays and
- * objects; everything else stays a string (upstream only converted true/false, §7.28).
+ * A request-metadata value with its natural type: true/false (any case), numbers, JSON arrays
+ * and objects; everything else stays a string (upstream only converted true/false, §7.28).
+ * Plugin options are not guessed like this: their schemas type them.
  */
-export function typedValue(raw: string): unknown {
+function typedValue(raw: string): unknown {
   const lower = raw.toLowerCase();
   if (lower === 'true') return true;
   if (lower === 'false') return false;
@@ -19,7 +20,11 @@ export function typedValue(raw: string): unknown {
   return raw;
 }
 
-/** `plugin:option=value ...` → {plugin: {option: value}}; repeats for one plugin merge. */
+/**
+ * `plugin:option=value ...` → {plugin: {option: "value"}}; repeats for one plugin merge. Values
+ * stay strings: the plugin's option schema types them when it loads (`passwords=0123` is the
+ * string "0123" for a string option, the number 123 for a number option).
+ */
 export function parsePluginOpts(items: string[] = []): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const item of items) {
@@ -30,7 +35,7 @@ export function parsePluginOpts(items: string[] = []): Record<string, Record<str
     }
     const plugin = item.slice(0, colon).trim();
     const option = item.slice(colon + 1, eq).trim();
-    (out[plugin] ??= {})[option] = typedValue(item.slice(eq + 1));
+    (out[plugin] ??= {})[option] = item.slice(eq + 1);
   }
   return out;
 }

@@ -10,6 +10,8 @@ import type { StoqResponse } from '../model/stoq-response.js';
 import type { WorkerResponse, WorkerResponseInit } from '../model/worker-response.js';
 import type { ArchiverResponseInit } from '../model/archiver-response.js';
 import type { Manifest } from './manifest.js';
+import { readBoolean, readList } from './coerce-option.js';
+import type { CommonOptions } from './option-schemas.js';
 import type { CallContext, PluginConfig } from './plugin-config.js';
 import type { IngestContext, ProviderItem } from './provider-item.js';
 
@@ -22,21 +24,48 @@ export const PLUGIN_BASE = Symbol.for('rxstoq.pluginBase');
 type Awaitable<T> = T | Promise<T>;
 type Maybe<T> = T | null | undefined | void;
 
+/** A plugin's option schema: a zod object of its options, with their defaults. */
+export type OptionsSchema = z.ZodObject;
+
+/**
+ * A plugin's options as its code sees them: the schema's output, plus the options the engine
+ * reads from every plugin (`timeout`, `concurrency`, `threads`, `required_workers`). Without a
+ * schema, whatever was configured, untyped (upstream plugins).
+ */
+export type PluginOptions<S extends OptionsSchema | undefined> = S extends OptionsSchema
+  ? Omit<CommonOptions, keyof z.output<S>> & z.output<S>
+  : CommonOptions & Record<string, unknown>;
+
 /**
  * Common ground of every plugin: its name, manifest, merged options and a logger.
  * A plugin class extends one of the role classes below and may implement the methods of other
  * roles too (a worker that also dispatches, an archiver that is also a connector); one instance
  * serves every role it plays.
+ *
+ * Typed options: declare the schema once and name it twice, as the static the engine validates
+ * with and as the type argument that types `this.options`:
+ * ```ts
+ * const Options = z.object({ max_bytes: z.number().int().positive().default(4096) });
+ * export class Shout extends WorkerPlugin<typeof Options> {
+ *   static override optionsSchema = Options;
+ *   scan(payload: Payload) { return { results: { n: this.options.max_bytes } }; } // a number
+ * }
+ * ```
  */
-export abstract class BasePlugin {
+export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined> {
   static readonly [PLUGIN_BASE] = true;
-  /** Optional zod schema; merged options are validated against it when the plugin loads. */
-  static optionsSchema?: z.ZodType;
+  /**
+   * The plugin's options with their defaults, as a `z.object`. Merged options are typed by it
+   * (strings from the command line and the environment become the declared type) and validated
+   * when the plugin loads; options it does not declare are refused unless it is a `z.looseObject`.
+   */
+  static optionsSchema?: OptionsSchema;
 
   readonly plugin_name: string;
   readonly manifest: Manifest;
   readonly pluginDir: string;
-  options: Record<string, unknown>;
+  /** Validated against `optionsSchema` (defaults filled in) before the plugin was constructed. */
+  readonly options: PluginOptions<S>;
   log: Logger;
   /**
    * Workers that must have run on a payload before this plugin runs on it as a worker (from the
@@ -48,15 +77,10 @@ export abstract class BasePlugin {
     this.plugin_name = config.name;
     this.manifest = config.manifest;
     this.pluginDir = config.pluginDir;
-    this.options = config.options;
+    this.options = config.options as PluginOptions<S>;
     this.log = config.log;
-    const fromOptions = config.options['required_workers'];
-    const list = fromOptions === undefined ? config.manifest.required_workers : fromOptions;
-    this.requiredWorkers = new Set(
-      (Array.isArray(list) ? list.map(String) : String(list ?? '').split(','))
-        .map((s) => s.trim())
-        .filter(Boolean),
-    );
+    const list = (config.options as CommonOptions).required_workers ?? config.manifest.required_workers;
+    this.requiredWorkers = new Set(list.map((s) => s.trim()).filter(Boolean));
   }
 
   get author(): string {
@@ -77,9 +101,12 @@ export abstract class BasePlugin {
   /** Release resources; called by `Stoq.close()`. */
   close?(): Promise<void>;
 
+  // Accessors for plugins without an options schema (upstream's get/getint/getboolean/getlist):
+  // their options arrive as configured, strings from the command line and the environment.
+
   /** An option's value (case-insensitive name), or `fallback` when unset. */
   option<T = unknown>(name: string, fallback?: T): T {
-    const v = this.options[name.toLowerCase()];
+    const v = (this.options as Record<string, unknown>)[name.toLowerCase()];
     return (v === undefined || v === null ? fallback : v) as T;
   }
 
@@ -100,21 +127,23 @@ export abstract class BasePlugin {
     const v = this.option<unknown>(name);
     if (v === undefined) return fallback;
     if (typeof v === 'boolean') return v;
-    const s = String(v).trim().toLowerCase();
-    if (['1', 'yes', 'true', 'on'].includes(s)) return true;
-    if (['0', 'no', 'false', 'off'].includes(s)) return false;
-    throw new TypeError(`${this.plugin_name}: option ${name} must be a boolean, got ${JSON.stringify(v)}`);
+    try {
+      return readBoolean(String(v));
+    } catch {
+      throw new TypeError(`${this.plugin_name}: option ${name} must be a boolean, got ${JSON.stringify(v)}`);
+    }
   }
 
-  /** A list option: arrays as they are, strings split on commas (blank entries dropped). */
+  /** A list option: arrays as they are; strings are a JSON array or comma-separated (blanks dropped). */
   optionList(name: string, fallback: string[] = []): string[] {
     const v = this.option<unknown>(name);
     if (v === undefined) return fallback;
     if (Array.isArray(v)) return v.map(String);
-    return String(v)
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    try {
+      return readList(String(v)).map(String);
+    } catch (err) {
+      throw new TypeError(`${this.plugin_name}: option ${name}: ${(err as Error).message}, got ${JSON.stringify(v)}`);
+    }
   }
 
   /** A JSON option: objects and arrays as they are, strings parsed (throws SyntaxError when invalid). */
@@ -126,28 +155,32 @@ export abstract class BasePlugin {
   }
 }
 
-export abstract class WorkerPlugin extends BasePlugin {
+export abstract class WorkerPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
 
   abstract scan(payload: Payload, request: Request, context: CallContext): Awaitable<Maybe<WorkerResponse | WorkerResponseInit>>;
 }
 
-export abstract class DispatcherPlugin extends BasePlugin {
+export abstract class DispatcherPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
   abstract getDispatches(payload: Payload, request: Request, context: CallContext): Awaitable<Maybe<DispatcherResponse | DispatcherResponseInit>>;
 }
 
-export abstract class DecoratorPlugin extends BasePlugin {
+export abstract class DecoratorPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
   abstract decorate(response: StoqResponse, context: CallContext): Awaitable<Maybe<DecoratorResponse | DecoratorResponseInit>>;
 }
 
-export abstract class ConnectorPlugin extends BasePlugin {
+export abstract class ConnectorPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
-  abstract save(response: StoqResponse, context: CallContext): Awaitable<void>;
+  /**
+   * `context` is optional so that a response can be saved by hand (`connector.save(response)`);
+   * without one there is no cancellation and the plugin logs through `this.log`.
+   */
+  abstract save(response: StoqResponse, context?: CallContext): Awaitable<void>;
 }
 
-export abstract class ProviderPlugin extends BasePlugin {
+export abstract class ProviderPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
   /**
    * Payloads, requests or source-archiver tasks (`{archiverName: meta}`), as an Observable that
@@ -158,7 +191,7 @@ export abstract class ProviderPlugin extends BasePlugin {
 }
 
 /** Destination archivers implement `archive`, source archivers `get`; many do both. */
-export abstract class ArchiverPlugin extends BasePlugin {
+export abstract class ArchiverPlugin<S extends OptionsSchema | undefined = undefined> extends BasePlugin<S> {
   static override readonly [PLUGIN_BASE] = true;
   archive?(payload: Payload, request: Request, context: CallContext): Awaitable<Maybe<ArchiverResponse | ArchiverResponseInit>>;
   get?(task: ArchiverResponse, context: CallContext): Awaitable<Maybe<Payload>>;

@@ -1,30 +1,18 @@
 import { z } from 'zod';
 
 /**
- * zod building blocks for plugin option schemas. Options arrive typed from YAML and pluginOpts,
- * but as strings from the environment and old INI-style configs; these accept both.
+ * Options the framework reads from every plugin, whatever the plugin declares. A plugin's own
+ * schema may declare one of them again (with a default of its own); its declaration then wins.
  */
+export const CommonOptionsSchema = z.object({
+  /** Seconds one call may take; unset: the engine's `plugin_timeout`. */
+  timeout: z.number().nonnegative().optional(),
+  /** At most this many calls of this plugin at once; unset: only the engine's own limits. */
+  concurrency: z.number().int().positive().optional(),
+  /** Worker threads of an `isolation: thread` plugin; unset: min(cores, 4). */
+  threads: z.number().int().positive().optional(),
+  /** Workers that must have run on a payload before this one; replaces the manifest's list. */
+  required_workers: z.array(z.string()).optional(),
+});
 
-/** A boolean that also accepts 1/0, yes/no, true/false, on/off (any case) as strings. */
-export const booleanOption = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean());
-
-/** A list of strings that also accepts upstream's comma-separated string form. */
-export const listOption = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : v,
-  z.array(z.string()),
-);
-
-/** A number that also accepts its decimal string form. */
-export const numberOption = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v), z.number());
+export type CommonOptions = z.output<typeof CommonOptionsSchema>;

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { discoverPlugins, type PluginInfo, type PluginRoot, type PluginSource } from './discovery.js';
 import { findPluginPackages, nearestProjectDir, stoqHomeDir } from './package-discovery.js';
 import { importPluginModule } from './share-rxstoq.js';
-import { envOptions, mergeOptions, validateOptions } from './options.js';
+import { pluginOptions } from './options.js';
 import { ThreadedPlugin } from '../isolation/threaded-plugin.js';
 import type { ThreadMethod } from '../isolation/thread-protocol.js';
 import type { PluginConfig } from './plugin-config.js';
@@ -191,8 +191,12 @@ export class PluginManager {
       this.log.warn({ plugin: name, min_stoq_version: min }, `Plugin ${name} not compatible with this version of stoQ. Unpredictable results may occur!`);
     }
     const cls = await this.importClass(info);
-    const merged = mergeOptions(info.manifest.options, this.configSections[name], envOptions(name, this.env), this.pluginOpts[name]);
-    const options = validateOptions(name, cls.optionsSchema, merged);
+    const options = pluginOptions(name, cls.optionsSchema, {
+      manifest: info.manifest.options,
+      configSection: this.configSections[name],
+      env: this.env,
+      pluginOpts: this.pluginOpts[name],
+    });
     const config = { name, manifest: info.manifest, options, pluginDir: info.pluginDir, log: this.log.child({ plugin: name }) };
     const plugin = info.manifest.isolation === 'thread' ? this.threaded(cls, config, info) : new cls(config);
     if (typeof plugin.setup === 'function') {
