@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { Stoq } from 'rxstoq';
+import { RequestMeta, Stoq, StoqResponse, type ConnectorPlugin } from 'rxstoq';
 
 /**
  * The connector writes to the real process.stdout; these tests intercept `write` on it to read
@@ -68,6 +68,13 @@ describe('stdout connector', () => {
     expect(response.errors).toHaveLength(1);
     expect(response.errors[0]!.plugin_name).toBe('stdout');
     expect(response.errors[0]!.error).toMatch(/stdout is unusable: write EPIPE/);
+  });
+
+  it('saves a response handed to it by hand, without a call context', async () => {
+    const connector = (await stoq.loadPlugin('stdout', 'connector')) as ConnectorPlugin;
+    const response = new StoqResponse({ request_meta: new RequestMeta({ source: 'by hand' }) });
+    await connector.save(response);
+    expect(written.map((l) => JSON.parse(l).scan_id)).toEqual([response.scan_id]);
   });
 
   it('is listed as a connector', async () => {

@@ -23,13 +23,13 @@ export class StdoutPlugin extends ConnectorPlugin {
     process.stdout.off('error', this.#onError);
   }
 
-  async save(response: StoqResponse, ctx: CallContext): Promise<void> {
+  async save(response: StoqResponse, ctx?: CallContext): Promise<void> {
     if (this.#streamError) throw new Error(`stdout is unusable: ${this.#streamError.message}`);
-    ctx.signal.throwIfAborted();
+    ctx?.signal.throwIfAborted();
     const out = process.stdout;
     const flushed = out.write(`${dumps(response, { compactly: true })}\n`, (err) => {
       if (err) this.#streamError ??= err;
     });
-    if (!flushed) await once(out, 'drain', { signal: ctx.signal });
+    if (!flushed) await once(out, 'drain', { signal: ctx?.signal });
   }
 }
