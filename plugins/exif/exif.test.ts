@@ -144,6 +144,16 @@ describe('exif plugin', () => {
     await vi.waitFor(() => expect(exiftoolChildren().has(started[0]!)).toBe(false), { timeout: 5000 });
   });
 
+  it('logs the wrapper’s lifecycle lines (BatchCluster.end()) at debug, not info', async () => {
+    const lines: string[] = [];
+    const s = new Stoq({ alwaysDispatch: ['exif'], logLevel: 'debug', logDestination: { write: (line: string) => void lines.push(line) } });
+    await s.ready();
+    await s.close();
+    const records = lines.map((l) => JSON.parse(l) as { level: number; msg: string; plugin?: string });
+    expect(records.find((r) => r.msg === 'BatchCluster.end()')).toMatchObject({ level: 20, plugin: 'exif' });
+    expect(records.filter((r) => r.plugin === 'exif' && r.level >= 30)).toEqual([]);
+  });
+
   it('uses another exiftool when `bin` names one', async () => {
     const version = Number(execFileSync(DEBIAN_EXIFTOOL, ['-ver']).toString().trim());
     const s = new Stoq({ alwaysDispatch: ['exif'], pluginOpts: { exif: { bin: DEBIAN_EXIFTOOL } }, logLevel: 'silent' });

@@ -38,14 +38,7 @@ export async function startExifTool({ path, startSeconds, taskSeconds, log }: St
     taskRetries: 0,
     // Recycling the process now and then bounds any leak in ExifTool; it must outlive a task.
     maxProcAgeMillis: Math.max(5 * 60, startSeconds, taskSeconds) * 1000,
-    // The wrapper logs to the console by default; plugins log through pino.
-    logger: () => ({
-      trace: (msg: string) => log.trace(msg),
-      debug: (msg: string) => log.debug(msg),
-      info: (msg: string) => log.info(msg),
-      warn: (msg: string) => log.warn(msg),
-      error: (msg: string) => log.error(msg),
-    }),
+    logger: () => batchClusterLogger(log),
   });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -62,4 +55,19 @@ export async function startExifTool({ path, startSeconds, taskSeconds, log }: St
     starting = false;
     clearTimeout(timer);
   }
+}
+
+/**
+ * The ExifTool wrapper (batch-cluster) logs to the console by default; here it logs through the
+ * plugin's logger. Its `info` lines are process lifecycle (`BatchCluster.end()` on every close),
+ * so they go out at debug; its warnings and errors stay what they are.
+ */
+function batchClusterLogger(log: Logger) {
+  const at =
+    (level: 'trace' | 'debug' | 'warn' | 'error') =>
+    (msg: string, ...params: unknown[]) => {
+      const details = params.find((p): p is object => typeof p === 'object' && p !== null);
+      log[level]({ batch_cluster: details }, msg);
+    };
+  return { trace: at('trace'), debug: at('debug'), info: at('debug'), warn: at('warn'), error: at('error') };
 }
