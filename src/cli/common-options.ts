@@ -39,7 +39,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-D, --decorators <plugins...>', 'decorator plugins')
     .option('-A, --dest-archivers <plugins...>', 'destination archiver plugins')
     .option('-S, --source-archivers <plugins...>', 'source archiver plugins')
-    .option('--plugin-opts <plugin:opt=value...>', 'plugin options (true/false, numbers and JSON are typed)')
+    .option('--plugin-opts <plugin:opt=value...>', 'plugin options (values take the type the plugin declares)')
     .option('--request-source <source>', 'RequestMeta.source')
     .option('--request-extra <key=value...>', 'RequestMeta.extra_data entries')
     .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')

@@ -62,7 +62,7 @@ export function submitCommand(): Command {
     .option('--inline-max-bytes <n>', 'files up to this size travel inside the entry; larger ones need -A', String(1024 * 1024))
     .option('-A, --dest-archivers <plugins...>', 'archivers that store files above --inline-max-bytes (the first that succeeds is referenced)')
     .option('--concurrency <n>', 'files submitted at once', '16')
-    .option('--plugin-opts <plugin:opt=value...>', 'plugin options (true/false, numbers and JSON are typed)')
+    .option('--plugin-opts <plugin:opt=value...>', 'plugin options (values take the type the plugin declares)')
     .option('--request-source <source>', 'RequestMeta.source of every entry')
     .option('--request-extra <key=value...>', 'RequestMeta.extra_data entries of every entry')
     .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')
