@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { ExtractedPayload, PayloadMeta, WorkerPlugin, WorkerResponse, type Payload } from 'rxstoq';
 
+const Options = z.object({
+  /** Lines shorter than this are not extracted. */
+  min_length: z.number().int().nonnegative().default(1),
+});
+
 /**
  * An example worker: each line of the payload becomes an extracted payload, so the engine
- * recurses into it. Shows options with a zod schema, results, and extraction.
+ * recurses into it. Shows typed options from a zod schema, results, and extraction.
  */
-export class LineSplitter extends WorkerPlugin {
-  static override optionsSchema = z.object({ min_length: z.number().int().nonnegative() });
+export class LineSplitter extends WorkerPlugin<typeof Options> {
+  static override optionsSchema = Options;
 
   scan(payload: Payload): WorkerResponse {
-    const minLength = this.option<number>('min_length', 1);
+    const minLength = this.options.min_length;
     const lines = payload.content
       .toString('utf8')
       .split(/\r?\n/)
