@@ -2,10 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { StoqException } from '../exceptions.js';
 import { VERSION } from '../version.js';
 import { CliError } from './cli-error.js';
+import { installCommand } from './commands/install.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
 import { submitCommand } from './commands/submit.js';
+import { uninstallCommand } from './commands/uninstall.js';
 
 /** Every subcommand; later features register theirs here. */
 export function buildProgram(): Command {
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
     .addCommand(scanCommand())
     .addCommand(runCommand())
     .addCommand(listCommand())
-    .addCommand(submitCommand());
+    .addCommand(submitCommand())
+    .addCommand(installCommand())
+    .addCommand(uninstallCommand());
 }
 
 /** Run the CLI; returns the exit code. Expected failures print one line on stderr, never a stack. */

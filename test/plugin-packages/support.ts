@@ -1,5 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../helpers/cli.js';
+
+/** What `import 'rxstoq'` and `'rxstoq/operators'` must resolve to: the built package under test. */
+export const RUNNING = {
+  rxstoq: pathToFileURL(join(realpathSync(ROOT), 'dist', 'src', 'index.js')).href,
+  operators: pathToFileURL(join(realpathSync(ROOT), 'dist', 'operators', 'index.js')).href,
+};
+
+/**
+ * An environment for the CLI and npm: a fresh HOME (so npm's cache and ~/.stoq are the test's),
+ * the given STOQ_HOME, npm kept offline (nothing is downloaded at test time) and none of the
+ * npm_* settings of an `npm test` that runs us.
+ */
+export function isolatedEnv(home: string, stoqHome: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(STOQ_|npm_)/i.test(k)) env[k] = v;
+  return { ...env, HOME: home, ...(stoqHome ? { STOQ_HOME: stoqHome } : {}), npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+}
 
 export interface FixturePlugin {
   /** Folder inside the package (as listed in `stoq.plugins`). */
@@ -8,6 +27,8 @@ export interface FixturePlugin {
   version?: string;
   /** What the worker reports, so a test can tell which copy of a plugin ran. */
   says: string;
+  /** More manifest lines (`isolation: thread`). */
+  manifestExtra?: string;
 }
 
 function write(file: string, text: string): void {
@@ -20,7 +41,7 @@ function write(file: string, text: string): void {
  * as a published plugin would, and reports where `rxstoq` resolved to.
  */
 export function writePlugin(dir: string, plugin: Omit<FixturePlugin, 'dir'>): void {
-  write(join(dir, `${plugin.name}.stoq.yaml`), `name: ${plugin.name}\nmodule: ${plugin.name}\nversion: ${plugin.version ?? '1.0'}\ndescription: says ${plugin.says}\n`);
+  write(join(dir, `${plugin.name}.stoq.yaml`), `name: ${plugin.name}\nmodule: ${plugin.name}\nversion: ${plugin.version ?? '1.0'}\ndescription: says ${plugin.says}\n${plugin.manifestExtra ?? ''}`);
   write(
     join(dir, `${plugin.name}.js`),
     [
