@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { CliError } from './cli-error.js';
 import { installCommand } from './commands/install.js';
 import { listCommand } from './commands/list.js';
+import { newPluginCommand } from './commands/new-plugin.js';
 import { runCommand } from './commands/run.js';
 import { scanCommand } from './commands/scan.js';
 import { submitCommand } from './commands/submit.js';
@@ -21,7 +22,8 @@ export function buildProgram(): Command {
     .addCommand(listCommand())
     .addCommand(submitCommand())
     .addCommand(installCommand())
-    .addCommand(uninstallCommand());
+    .addCommand(uninstallCommand())
+    .addCommand(newPluginCommand());
 }
 
 /** Run the CLI; returns the exit code. Expected failures print one line on stderr, never a stack. */
