@@ -1,4 +1,4 @@
-import { from, map, mergeMap, of, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { from, identity, map, mergeMap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
@@ -46,14 +46,16 @@ const isScannedItem = (v: StoqResponse | ScannedItem): v is ScannedItem => 'item
  * The connect stage: every connector saves each response (or each response of a `ScannedItem`)
  * before it is passed on, so what follows — `acknowledge`, a caller's `await` — only ever sees
  * saved results. A connector failure becomes an error on the response (and on the item), never
- * an error of the stream. With no connectors it passes values straight through.
+ * an error of the stream. With no connectors on the engine it passes values straight through.
  *
  * @example
  * scanRequest(engine, request).pipe(connect(engine)).subscribe((response) => console.log(response.scan_id));
  */
 export function connect<T extends StoqResponse | ScannedItem>(engine: Engine, options: { signal?: AbortSignal; concurrency?: number } = {}): MonoTypeOperatorFunction<T> {
+  // The connectors are those the engine has when the operator is applied (Stoq loads them before
+  // it scans anything); with none, the stage costs nothing.
+  if (engine.connectors.length === 0) return identity;
   return mergeMap((value: T): Observable<T> => {
-    if (engine.connectors.length === 0) return of(value);
     if (isScannedItem(value)) return from(saveItem(engine, value, options.signal)).pipe(map(() => value));
     return from(saveResponse(engine, value as StoqResponse, options.signal)).pipe(map(() => value));
   }, options.concurrency ?? Infinity);

@@ -1,4 +1,4 @@
-import { concat, defer, EMPTY, expand, filter, from, mergeMap, of, type Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, expand, filter, from, mergeMap, of, tap, type Observable, type OperatorFunction } from 'rxjs';
 import { dispatch, type Dispatch } from './dispatch.js';
 import { isThenable } from './internal/maybe-async.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
@@ -30,18 +30,12 @@ function scanOne(ctx: ScanContext, node: PayloadNode): Observable<WorkOutcome> {
   if (!node.payload.payload_meta.should_scan) return EMPTY;
   const plan = new WorkPlan(ctx, node);
   plan.ask(node.initial ? ctx.startDispatch : node.payload.payload_meta.dispatch_to, 0);
-  const steps = of(node).pipe(
+  return of(node).pipe(
     dispatch(ctx, { reported: plan.reportedDispatchErrors }),
     expand((step: Step) => next(ctx, plan, step)),
     filter(isOutcome),
-  );
-  // finish() must run before completion reaches downstream (the response is built then).
-  return concat(
-    steps,
-    defer(() => {
-      plan.finish();
-      return EMPTY;
-    }),
+    // tap's complete runs before completion reaches downstream, where the response is built.
+    tap({ complete: () => plan.finish() }),
   );
 }
 

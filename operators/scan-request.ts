@@ -35,7 +35,8 @@ export function scanRequest(
 ): Observable<StoqResponse> {
   return defer(() => {
     const ctx = createScanContext(engine, request, startDispatch, options instanceof AbortSignal ? { signal: options } : options);
-    ctx.log.debug({ request_meta: request.request_meta, start_dispatches: startDispatch }, 'Request received');
+    // The request's child logger costs more than a small scan's work: made only when debug is on.
+    if (engine.log.isLevelEnabled('debug')) ctx.log.debug({ request_meta: request.request_meta, start_dispatches: startDispatch }, 'Request received');
     if (engine.maxRecursion <= 0) {
       for (const p of request.payloads) {
         request.errors.push(new StoqError(`Final worker round (${engine.maxRecursion}) reached, unable to process payload`, null, p.payload_id, 'MAX_RECURSION'));

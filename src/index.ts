@@ -4,7 +4,7 @@
  * The pipeline stages themselves are exported from `rxstoq/operators`.
  */
 export * from './model/index.js';
-export { StoqError as Error } from './model/stoq-error.js';
+export * as upstream from './upstream.js';
 export { formatError, StoqException, StoqPluginException, StoqPluginNotFound } from './exceptions.js';
 export { getMd5, getSha1, getSha256, getSha512, mergeDicts } from './hashing.js';
 export { createLogger, normaliseLevel, type Logger, type LoggerOptions } from './log/logger.js';
@@ -64,6 +64,7 @@ export {
   type PoolTask,
   type WorkerPoolOptions,
 } from './pool/index.js';
+export * from './threads/index.js';
 export { startMetricsServer, StoqMetrics, type MetricsServer, type StoqMetricsOptions } from './metrics/index.js';
 export type { EngineMetrics, PluginCallOutcome } from './metrics/engine-metrics.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';

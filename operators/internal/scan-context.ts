@@ -30,26 +30,6 @@ export interface PayloadNode {
   given?: { from: string[]; by: string[] };
 }
 
-/** The state of one request while it is being scanned. */
-export interface ScanContext {
-  engine: Engine;
-  request: Request;
-  /** The response's `scan_id`, fixed when the request starts so every log line can carry it. */
-  scanId: string;
-  /** Start dispatches for the initial payloads. */
-  startDispatch: string[];
-  /** sha256 → the node that holds that content in this request. */
-  seen: Map<string, PayloadNode>;
-  nodes: PayloadNode[];
-  log: Logger;
-  /** Aborted when the request's deadline passes or the run stops. */
-  signal: AbortSignal;
-  /** Running totals for the request's extraction budgets. */
-  extracted: { count: number; bytes: number; perParent: Map<PayloadNode, { count: number; bytes: number }> };
-  /** Stop the deadline timer once the request is done. */
-  dispose(): void;
-}
-
 export interface ScanRequestOptions {
   /** Cancels the request (e.g. a run shutting down). */
   signal?: AbortSignal;
@@ -66,52 +46,83 @@ export class RequestDeadlineError extends Error {
   }
 }
 
-export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
-  const signals: AbortSignal[] = [];
-  if (options.signal) signals.push(options.signal);
-  const deadline = options.requestTimeout ?? engine.requestTimeoutSeconds;
-  let timer: NodeJS.Timeout | undefined;
-  if (deadline !== undefined && Number.isFinite(deadline)) {
-    const controller = new AbortController();
-    timer = setTimeout(() => controller.abort(new RequestDeadlineError(deadline)), deadline * 1000);
-    timer.unref();
-    signals.push(controller.signal);
-  }
-  const nodes: PayloadNode[] = request.payloads.map((payload, i) => ({
-    payload,
-    depth: 0,
-    order: [i],
-    edges: [],
-    initial: true,
-    given: { from: [...payload.results.extracted_from], by: [...payload.results.extracted_by] },
-  }));
-  const initial = nodes.slice();
-  const scanId = randomUUID();
-  let log: Logger | undefined;
-  let seen: Map<string, PayloadNode> | undefined;
-  return {
-    engine,
-    request,
-    startDispatch: startDispatch.map((s) => s.trim()).filter(Boolean),
-    // Built on first use (the first extraction): a request that extracts nothing never needs the
-    // initial payloads' digests for dedup, so the hash plugin can compute them off the main thread.
-    get seen() {
-      if (!seen) {
-        seen = new Map();
-        // Duplicates among the initial payloads are all kept and scanned; the first one is the
-        // target of later dedup merges.
-        for (const n of initial) if (!seen.has(n.payload.sha256)) seen.set(n.payload.sha256, n);
-      }
-      return seen;
-    },
-    nodes,
-    scanId,
-    // Made on first use: most requests never log.
-    get log() {
-      return (log ??= engine.log.child({ scan_id: scanId }));
-    },
-    signal: signals.length === 0 ? NEVER_ABORTED : signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
-    extracted: { count: 0, bytes: 0, perParent: new Map() },
-    dispose: () => clearTimeout(timer),
+/** The state of one request while it is being scanned. */
+export class ScanContext {
+  /** The response's `scan_id`, fixed when the request starts so every log line can carry it. */
+  readonly scanId = randomUUID();
+  /** Start dispatches for the initial payloads. */
+  readonly startDispatch: string[];
+  readonly nodes: PayloadNode[];
+  /** Aborted when the request's deadline passes or the run stops. */
+  readonly signal: AbortSignal;
+  /** Running totals for the request's extraction budgets. */
+  readonly extracted: { count: number; bytes: number; perParent: Map<PayloadNode, { count: number; bytes: number }> } = {
+    count: 0,
+    bytes: 0,
+    perParent: new Map(),
   };
+  readonly #initial: number;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #log: Logger | undefined;
+  #seen: Map<string, PayloadNode> | undefined;
+
+  constructor(
+    readonly engine: Engine,
+    readonly request: Request,
+    startDispatch: string[] = [],
+    options: ScanRequestOptions = {},
+  ) {
+    this.startDispatch = startDispatch.length === 0 ? startDispatch : startDispatch.map((s) => s.trim()).filter(Boolean);
+    this.nodes = request.payloads.map((payload, i) => ({
+      payload,
+      depth: 0,
+      order: [i],
+      edges: [],
+      initial: true,
+      given: { from: [...payload.results.extracted_from], by: [...payload.results.extracted_by] },
+    }));
+    this.#initial = this.nodes.length;
+    const deadline = options.requestTimeout ?? engine.requestTimeoutSeconds;
+    let signal = options.signal ?? NEVER_ABORTED;
+    if (deadline !== undefined && Number.isFinite(deadline)) {
+      const controller = new AbortController();
+      this.#timer = setTimeout(() => controller.abort(new RequestDeadlineError(deadline)), deadline * 1000);
+      this.#timer.unref();
+      signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    }
+    this.signal = signal;
+  }
+
+  /**
+   * sha256 → the node that holds that content in this request. Built on first use (the first
+   * extraction): a request that extracts nothing never needs the initial payloads' digests for
+   * dedup, so the hash plugin can compute them off the main thread.
+   */
+  get seen(): Map<string, PayloadNode> {
+    if (!this.#seen) {
+      this.#seen = new Map();
+      // Duplicates among the initial payloads are all kept and scanned; the first one is the
+      // target of later dedup merges.
+      for (let i = 0; i < this.#initial; i++) {
+        const n = this.nodes[i]!;
+        if (!this.#seen.has(n.payload.sha256)) this.#seen.set(n.payload.sha256, n);
+      }
+    }
+    return this.#seen;
+  }
+
+  /** The request's logger (with its scan_id); made on first use, as most requests never log. */
+  get log(): Logger {
+    return (this.#log ??= this.engine.log.child({ scan_id: this.scanId }));
+  }
+
+  /** Stop the deadline timer once the request is done. */
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+}
+
+/** The state for scanning `request` with `engine`; what every per-request operator takes. */
+export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
+  return new ScanContext(engine, request, startDispatch, options);
 }

@@ -145,9 +145,10 @@ export class WorkPlan {
   #collect(missing: Set<string>): WorkTask[] {
     const tasks: WorkTask[] = [];
     if (this.ctx.signal.aborted) return tasks;
-    const done = new Set(this.node.payload.results.plugins_run.workers);
+    // A payload runs a handful of workers: a list beats building a Set on every call.
+    const done = this.node.payload.results.plugins_run.workers;
     for (const [name, wave] of this.#requested) {
-      if (done.has(name) || this.#running.has(name) || this.#failed.has(name)) continue;
+      if (done.includes(name) || this.#running.has(name) || this.#failed.has(name)) continue;
       const runnable = new Map<string, Worker>();
       try {
         this.#resolve(name, [], 0, done, runnable, missing);
@@ -158,7 +159,7 @@ export class WorkPlan {
         continue;
       }
       for (const [n, worker] of runnable) {
-        if (this.#running.has(n) || done.has(n)) continue;
+        if (this.#running.has(n) || done.includes(n)) continue;
         let at = wave;
         for (const r of worker.requiredWorkers) at = Math.max(at, (this.#waves.get(r) ?? 0) + 1);
         this.#waves.set(n, at);
@@ -171,7 +172,7 @@ export class WorkPlan {
   }
 
   /** Walk `name`'s required workers: those whose requirements have all run are runnable. */
-  #resolve(name: string, chain: string[], depth: number, done: Set<string>, runnable: Map<string, Worker>, missing: Set<string>): void {
+  #resolve(name: string, chain: string[], depth: number, done: readonly string[], runnable: Map<string, Worker>, missing: Set<string>): void {
     if (chain.includes(name)) throw new DependencyError(`Circular required plugin dependency found, unable to process plugin ${name}`);
     const maxDepth = this.ctx.engine.maxRequiredWorkerDepth;
     if (depth > maxDepth) throw new DependencyError(`Max required plugin depth ${maxDepth} reached, unable to generate additional tasks`);
@@ -181,14 +182,14 @@ export class WorkPlan {
       missing.add(name);
       return;
     }
-    if (done.has(name) || this.#running.has(name)) return;
+    if (done.includes(name) || this.#running.has(name)) return;
     const required = worker.requiredWorkers;
     if (required.size === 0) {
       runnable.set(name, worker);
       return;
     }
     let ready = true;
-    for (const r of required) if (!done.has(r)) ready = false;
+    for (const r of required) if (!done.includes(r)) ready = false;
     if (ready) runnable.set(name, worker);
     for (const r of required) this.#resolve(r, [...chain, name], depth + 1, done, runnable, missing);
   }

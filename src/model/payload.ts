@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { getSha256 } from '../hashing.js';
 import { PayloadMeta } from './payload-meta.js';
 import { PayloadResults } from './payload-results.js';
 
@@ -53,7 +53,7 @@ export class Payload {
 
   /** SHA-256 hex of the content, computed once and shared by dedup and the hash plugin. */
   get sha256(): string {
-    this.#sha256 ??= createHash('sha256').update(this.content).digest('hex');
+    this.#sha256 ??= getSha256(this.content);
     return this.#sha256;
   }
 
