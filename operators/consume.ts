@@ -1,4 +1,5 @@
-import { defer, finalize, type Observable } from 'rxjs';
+import { defer, finalize, identity, type Observable } from 'rxjs';
+import type { ProviderItem } from '../src/plugin/provider-item.js';
 import type { Logger } from '../src/log/logger.js';
 import type { Provider } from '../src/plugin/base-plugin.js';
 import { acknowledge, type ItemReceipt } from './acknowledge.js';
@@ -7,6 +8,7 @@ import { Credits } from './credits.js';
 import { ingest } from './ingest.js';
 import type { Engine } from './internal/engine.js';
 import { scanItems, type ScanItemsOptions } from './scan-items.js';
+import { rateLimit, type RateLimit } from './rate-limit.js';
 import { gracefulShutdown } from './shutdown.js';
 
 export interface ConsumeOptions extends Omit<ScanItemsOptions, 'signal'> {
@@ -16,6 +18,8 @@ export interface ConsumeOptions extends Omit<ScanItemsOptions, 'signal'> {
   graceSeconds?: number;
   /** Items taken from providers and not yet acknowledged, at most (default: `concurrency`). */
   credits?: Credits;
+  /** At most N items per S seconds ('N/S', upstream's ratelimit), paced before scanning. */
+  ratelimit?: string | RateLimit;
   log?: Logger;
 }
 
@@ -24,7 +28,7 @@ export interface ConsumeOptions extends Omit<ScanItemsOptions, 'signal'> {
  * one receipt per item; completes when every provider has completed (or the run was stopped and
  * the items in flight are done). It is exactly
  *
- *   ingest → scanItems → connect → acknowledge
+ *   ingest → (rateLimit) → scanItems → connect → acknowledge
  *
  * so a pipeline that needs another stage (a filter, a batching connector) is built from those
  * operators by hand instead (see docs/architecture.md).
@@ -38,6 +42,7 @@ export function consume(engine: Engine, providers: Provider[], options: ConsumeO
     const credits = options.credits ?? new Credits(concurrency);
     const stop = gracefulShutdown(options.signal, options.graceSeconds);
     return ingest(engine, providers, { signal: stop.stopIngest, demand: credits, log: options.log ?? engine.log }).pipe(
+      options.ratelimit === undefined ? identity : rateLimit<ProviderItem>(options.ratelimit),
       scanItems(engine, { ...options, signal: stop.cancelScans, concurrency }),
       connect(engine),
       acknowledge(engine, credits),

@@ -1,12 +1,14 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { lastValueFrom, tap, toArray, type Observable, type Subject } from 'rxjs';
+import { lastValueFrom, Subject, tap, toArray, type Observable } from 'rxjs';
 import type { DestinationStream } from 'pino';
 import {
   connect,
   consume,
   createEngine,
   Credits,
+  parseRateLimit,
+  rateLimit,
   reconstructSubresponses,
   scanRequest,
   type Engine,
@@ -79,7 +81,7 @@ export interface StoqOptions {
   poolSize?: number;
   /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** Upstream's ratelimit='N/S': at most N scans per S seconds. */
+  /** Upstream's ratelimit='N/S': at most N scans (`scan` calls, or provider items in `run`) per S seconds. */
   ratelimit?: string;
 }
 
@@ -90,6 +92,11 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Deadline for this request in seconds (overrides `requestTimeout`). */
   requestTimeout?: number;
+  /**
+   * Upstream's `ratelimit='N/S'`: this call waits (without blocking the event loop) until fewer than
+   * N scans with the same limit started in the last S seconds. Overrides the instance's `ratelimit`.
+   */
+  ratelimit?: string;
 }
 
 export interface RunOptions {
@@ -99,6 +106,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** How long in-flight scans may go on after `signal` aborts before they are cancelled. Default 30. */
   graceSeconds?: number;
+  /** At most N provider items per S seconds ('N/S'); overrides the instance's `ratelimit`. */
+  ratelimit?: string;
 }
 
 export interface RunSummary {
@@ -141,7 +150,11 @@ export class Stoq {
   /** The /metrics endpoint, once ready (when `metricsPort` is set). */
   metricsServer: MetricsServer | undefined;
 
+  /** Upstream's `ratelimit` for `scan` and `run`, when set. */
+  readonly ratelimit: string | undefined;
   #ready: Promise<void>;
+  /** One queue per `ratelimit` string used by `scan`: the limit holds across concurrent calls. */
+  readonly #scanGates = new Map<string, Subject<() => void>>();
   readonly #failures: Subject<Failure>;
 
   constructor(options: StoqOptions = {}) {
@@ -167,6 +180,9 @@ export class Stoq {
     this.maxRecursion = pick(options.maxRecursion, core.max_recursion, DEFAULTS.maxRecursion);
     this.maxRequiredWorkerDepth = pick(options.maxRequiredWorkerDepth, core.max_required_worker_depth, DEFAULTS.maxRequiredWorkerDepth);
     this.alwaysDispatch = cleanList(pick(options.alwaysDispatch, core.always_dispatch, []));
+    this.ratelimit = options.ratelimit;
+    // A bad limit fails here, with the others, rather than at the first scan.
+    if (this.ratelimit !== undefined) parseRateLimit(this.ratelimit);
     if (this.providerConsumers < 1) throw new StoqException(`providerConsumers must be at least 1, got ${this.providerConsumers}`);
 
     const { core: _core, ...sections } = this.config;
@@ -276,9 +292,23 @@ export class Stoq {
 
   /** Scan one piece of content as a new request. */
   async scan(content: Content, options: ScanOptions = {}): Promise<StoqResponse> {
+    const limit = options.ratelimit ?? this.ratelimit;
+    if (limit !== undefined) await this.#admit(limit);
     const payload = new Payload(content, options.payloadMeta ?? new PayloadMeta());
     const request = new Request({ payloads: [payload], request_meta: options.requestMeta ?? new RequestMeta() });
     return this.scanRequest(request, options.addStartDispatch, { signal: options.signal, requestTimeout: options.requestTimeout });
+  }
+
+  /** Wait for a turn under `limit`: every call with the same limit goes through one `rateLimit` queue. */
+  #admit(limit: string): Promise<void> {
+    let gate = this.#scanGates.get(limit);
+    if (!gate) {
+      const turns = new Subject<() => void>();
+      turns.pipe(rateLimit(limit)).subscribe((go) => go());
+      this.#scanGates.set(limit, (gate = turns));
+    }
+    const open = gate;
+    return new Promise((resolve) => open.next(resolve));
   }
 
   /** Scan a prepared request (one or more payloads), then hand the response to the connectors. */
@@ -321,6 +351,7 @@ export class Stoq {
         graceSeconds: options.graceSeconds ?? 30,
         concurrency: this.providerConsumers,
         credits,
+        ratelimit: options.ratelimit ?? this.ratelimit,
         log: this.log,
       }).pipe(
         tap((receipt) => {
@@ -341,6 +372,7 @@ export class Stoq {
     await this.#ready.catch(() => undefined);
     await this.manager.closePlugins();
     await this.metricsServer?.close();
+    for (const gate of this.#scanGates.values()) gate.complete();
     this.#failures.complete();
   }
 }
