@@ -10,7 +10,7 @@ import type { ScannedItem } from './scan-items.js';
  * Hand a finished response to every connector, concurrently. A connector failure is logged,
  * published on `engine.failures`, added to the response's errors (so the caller of `scan` sees
  * it) and returned, so a provider can refuse to acknowledge work whose results were not saved.
- * Upstream only logged it (§7.1).
+ * Upstream only logged it (UD-01).
  */
 async function saveResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<Failure[]> {
   const log = engine.log.child({ scan_id: response.scan_id });

@@ -9,7 +9,7 @@ import { errorCode, normaliseResultsResponse } from './internal/normalise.js';
 /**
  * Run every decorator on a finished response. They run concurrently, but their results are
  * written in configuration order once all are done, so no decorator sees another's half-written
- * output and key order never depends on timing (upstream §7.29).
+ * output and key order never depends on timing (UD-29).
  */
 export async function decorateResponse(engine: Engine, response: StoqResponse, signal?: AbortSignal): Promise<StoqResponse> {
   if (engine.decorators.length === 0) return response;

@@ -20,7 +20,7 @@ export interface DispatchOptions {
   wave?: number;
   /**
    * Dispatcher errors already recorded for the payload. A payload's dispatchers may be asked
-   * several times; sharing this set records each distinct error once (§7.8).
+   * several times; sharing this set records each distinct error once (UD-08).
    */
   reported?: Set<string>;
   /** Payloads being dispatched at once (default: all). */
@@ -51,7 +51,7 @@ function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<strin
         const response = normaliseDispatcherResponse(raw);
         if (!response) return [];
         payload.dispatch_meta[name] = response.meta;
-        // Upstream dropped these silently (§7.2).
+        // Upstream dropped these silently (UD-02).
         record(response.errors);
         return response.plugin_names;
       } catch (err) {

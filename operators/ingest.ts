@@ -7,7 +7,7 @@ import type { Engine } from './internal/engine.js';
 /**
  * Merge every provider's Observable into one stream of items. A provider that throws or errors is
  * logged and published on `engine.failures`; the others go on (upstream let one provider's
- * exception abandon the whole run, §7.5).
+ * exception abandon the whole run, UD-05).
  *
  * @example
  * ingest(engine, [filedir], context).pipe(toRequests(engine)).subscribe((request) => ...);

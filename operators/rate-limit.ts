@@ -47,7 +47,7 @@ export function parseRateLimit(text: string): RateLimit {
 /**
  * Let at most `limit.count` items through in any sliding window of `limit.seconds` seconds; the
  * others wait, in order, and are let through as soon as the window allows. Waiting is a timer on
- * `scheduler`: the event loop never blocks (upstream slept the whole thread, §3.9). Nothing is
+ * `scheduler`: the event loop never blocks (upstream slept the whole thread, UD-26). Nothing is
  * dropped; completion waits for the queue to drain, an error is passed on at once.
  *
  * Items that arrive faster than the limit queue up here: put it before the expensive stage (a

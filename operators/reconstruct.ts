@@ -23,7 +23,7 @@ function subtree(results: PayloadResults[], rootId: string): Set<string> {
 /**
  * Each payload of a response as the root of its own response: itself and everything extracted
  * from it, each once, with the errors that belong to those payloads; re-decorated; same
- * `scan_id` and `time` (upstream duplicated entries and dropped errors, §7.11).
+ * `scan_id` and `time` (upstream duplicated entries and dropped errors, UD-11).
  *
  * @example
  * reconstructSubresponses(engine, response).subscribe((sub) => console.log(sub.results.length));

@@ -13,7 +13,7 @@ const isPayloadLike = (v: unknown): v is Payload => v instanceof Payload || (typ
 const isRequestLike = (v: unknown): v is Request => v instanceof Request || (typeof v === 'object' && v !== null && 'payloads' in v && 'request_meta' in v);
 
 function metaFor(requestMeta: RequestMeta | undefined): RequestMeta {
-  // A fresh copy per request: mutations by plugins must not leak into the next request (§7.30).
+  // A fresh copy per request: mutations by plugins must not leak into the next request (UD-30).
   return requestMeta ? requestMeta.clone() : new RequestMeta();
 }
 
@@ -83,7 +83,7 @@ export interface ToRequestsOptions {
  * `{archiverName: meta}` is fetched through that source archiver, one request per entry (with the
  * task's own metadata when it carries some, see `withItemMeta`). What cannot be turned into a
  * request is logged and published on `engine.failures`, never thrown (upstream could hang the
- * run, §7.5).
+ * run, UD-05).
  *
  * @example
  * ingest(engine, providers, context).pipe(toRequests(engine)).subscribe((request) => console.log(request.payloads.length));

@@ -39,7 +39,7 @@ export interface StoqOptions {
   baseDir?: string;
   /** Config file; default `<baseDir>/stoq.yaml`. Optional unless named explicitly. */
   configFile?: string;
-  /** Also write JSON logs to `<logDir>/stoq.log`. Default: none (upstream wrote ./logs, §7.19). */
+  /** Also write JSON logs to `<logDir>/stoq.log`. Default: none (upstream wrote ./logs, UD-19). */
   logDir?: string | null;
   logLevel?: string;
   /** A pino logger to use instead of creating one. */

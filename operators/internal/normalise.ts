@@ -5,7 +5,7 @@ import type { Content } from '../../src/model/payload.js';
 /**
  * Plugin return values cross a trust boundary: a plugin may return a class instance, a plain
  * object, or garbage. These turn the first two into one shape and reject the third with a
- * message saying what was wrong (upstream crashed the whole scan, §7.4).
+ * message saying what was wrong (upstream crashed the whole scan, UD-04).
  */
 export class InvalidPluginResponse extends Error {
   readonly code = 'INVALID_RESPONSE';

@@ -44,7 +44,7 @@ export function recordCancelled(ctx: ScanContext, node: PayloadNode): void {
  * have run on this payload.
  */
 export class WorkPlan {
-  /** Dispatcher errors already recorded for this payload: each distinct one is kept once (§7.8). */
+  /** Dispatcher errors already recorded for this payload: each distinct one is kept once (UD-08). */
   readonly reportedDispatchErrors = new Set<string>();
   /** name → the dependency wave in which it was asked for */
   readonly #requested = new Map<string, number>();

@@ -2,7 +2,7 @@ import { CliError } from './cli-error.js';
 
 /**
  * A request-metadata value with its natural type: true/false (any case), numbers, JSON arrays
- * and objects; everything else stays a string (upstream only converted true/false, §7.28).
+ * and objects; everything else stays a string (upstream only converted true/false, UD-28).
  * Plugin options are not guessed like this: their schemas type them.
  */
 function typedValue(raw: string): unknown {

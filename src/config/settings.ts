@@ -16,7 +16,7 @@ export const DEFAULTS = {
 
 /**
  * An explicit argument wins, even a falsy one (0, [], ''): upstream's `arg or config` meant
- * `maxRecursion: 0` could never be set (§7.17). Then the config file, then the default.
+ * `maxRecursion: 0` could never be set (UD-17). Then the config file, then the default.
  */
 export function pick<T>(explicit: T | undefined, fromConfig: T | undefined, fallback: T): T {
   if (explicit !== undefined) return explicit;
@@ -31,7 +31,7 @@ export function cleanList(list: string[] | undefined): string[] {
 /**
  * Plugin folders from the config file resolve against the config file's folder; those given
  * by the caller resolve against the working directory (upstream resolved both against the CWD,
- * §7.19).
+ * UD-19).
  */
 export function resolvePluginDirs(explicit: string[] | undefined, core: CoreConfig, configFile: string, baseDir: string): string[] {
   if (explicit !== undefined) return cleanList(explicit).map((d) => resolve(d));

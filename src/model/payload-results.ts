@@ -22,7 +22,7 @@ const asList = (v: string | string[] | undefined): string[] => (v === undefined 
 /**
  * Everything the scan learned about one payload; this is what a response's `results` holds.
  * `extracted_from` and `extracted_by` are sets kept in first-seen order: every parent and
- * every extracting plugin once, never the payload itself (upstream appended repeats, §7.10).
+ * every extracting plugin once, never the payload itself (upstream appended repeats, UD-10).
  */
 export class PayloadResults {
   size: number;

@@ -21,7 +21,7 @@ export class RequestMeta {
     return this.archive_payloads === true && this.source === null && Object.keys(this.extra_data).length === 0;
   }
 
-  /** A deep copy, so one run's requests never share mutable metadata (upstream bug §7.30). */
+  /** A deep copy, so one run's requests never share mutable metadata (upstream bug, UD-30). */
   clone(): RequestMeta {
     return new RequestMeta({
       archive_payloads: this.archive_payloads,

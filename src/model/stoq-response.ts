@@ -72,7 +72,7 @@ export class StoqResponse {
 
   /**
    * One plain JSON response per (payload, worker result), for sinks that index one document per
-   * result. Payloads without worker results still get one entry (upstream dropped them, §7.12).
+   * result. Payloads without worker results still get one entry (upstream dropped them, UD-12).
    */
   split(): Array<{ [key: string]: JsonValue }> {
     const whole = this.toJSON();

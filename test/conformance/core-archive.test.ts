@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1): source and destination
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`: source and destination
  * archivers (tests 24-28, 31, 32, 35-37).
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -57,7 +57,7 @@ describe('core archivers (upstream test_core.py)', () => {
     expect(archiversRun(response, 1)).toContain('dummy_archiver');
   });
 
-  // Upstream called this test_dont_dest_archive_yara although no yara is involved (§7.32).
+  // Upstream called this test_dont_dest_archive_yara although no yara is involved (UD-32).
   it('28 test_dest_archiver_returning_nothing (upstream test_dont_dest_archive_yara)', async () => {
     const s = await makeStoq({ destArchivers: ['dummy_archiver'] });
     const response = await s.scan(GENERIC_CONTENT);

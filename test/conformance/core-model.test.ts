@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1): data classes as text and
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`: data classes as text and
  * sub-response reconstruction (tests 53-61).
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1): connectors and decorators
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`: connectors and decorators
  * (tests 40-44).
  */
 import { describe, expect, it, vi } from 'vitest';

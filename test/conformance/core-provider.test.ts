@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1): provider mode, `run()`
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`: provider mode, `run()`
  * (tests 46-52).
  */
 import { describe, expect, it, vi } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1): scanning, dispatching,
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`: scanning, dispatching,
  * worker dependencies, extraction, dedup and recursion (tests 5-23, 29, 30, 33, 34, 38, 39).
  *
  * Where upstream left the order of `plugins_run.workers` open (assertCountEqual), the port
@@ -38,7 +38,7 @@ describe('core scan (upstream test_core.py)', () => {
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['multiclass_plugin', 'simple_worker'] });
     const split = response.split();
     // Upstream gave 2 entries: it dropped the extracted "Lorem ipsum" payload because no worker
-    // ran on it. Since the §7.12 fix, that payload keeps one entry with empty `workers`.
+    // ran on it. Since the UD-12 fix, that payload keeps one entry with empty `workers`.
     expect(split).toHaveLength(3);
     const withWorkers = split.filter((e) => Object.keys((e.results as Array<{ workers: object }>)[0]!.workers).length > 0);
     expect(withWorkers).toHaveLength(2);
@@ -214,7 +214,7 @@ describe('core scan (upstream test_core.py)', () => {
     expect(workersRun(response, 1)[0]).toBe('extract_payload');
     expect(response.results[1]!.extracted_by[0]).toBe('simple_worker');
     expect(response.results[1]!.extracted_by[1]).toBe('extract_payload');
-    // §7.10 fix: extract_payload re-extracted the payload's own content; upstream then listed the
+    // UD-10 fix: extract_payload re-extracted the payload's own content; upstream then listed the
     // payload as extracted from itself. It now keeps only its real parent.
     expect(response.results[1]!.extracted_from).toEqual([response.results[0]!.payload_id]);
   });

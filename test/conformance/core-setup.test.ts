@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_core.py` (spec §6.1), tests 1-4: construction,
+ * Port of upstream stoQ v3 `stoq/tests/test_core.py`, tests 1-4: construction,
  * configuration and the initially loaded plugins.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

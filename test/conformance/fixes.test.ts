@@ -1,6 +1,6 @@
 /**
- * The upstream weaknesses of spec §7 that rxstoq fixes, each checked through the public API.
- * Test names carry the §7 item they pin down.
+ * The upstream weaknesses rxstoq fixes (docs/upstream-differences.md), each checked through the
+ * public API. Test names carry the id (UD-nn) of the difference they pin down.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,8 +40,8 @@ afterEach(() => {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('§7 error handling and data loss', () => {
-  it('§7.1 a connector failure reaches the caller: failures$, the response errors and the run summary', async () => {
+describe('upstream differences: error handling and data loss', () => {
+  it('UD-01 a connector failure reaches the caller: failures$, the response errors and the run summary', async () => {
     const s = await makeStoq({ connectors: ['dummy_connector'], providers: ['simple_provider'] });
     vi.spyOn(await plugin<DummyConnector>(s, 'dummy_connector'), 'save').mockRejectedValue(new Error('Unexpected exception'));
     const seen: Failure[] = [];
@@ -61,7 +61,7 @@ describe('§7 error handling and data loss', () => {
     expect(summary.failures.map((f) => [f.stage, f.plugin_name])).toEqual([['connector', 'dummy_connector']]);
   });
 
-  it('§7.8 a dispatcher asked again after workers ran reports each of its errors once', async () => {
+  it('UD-08 a dispatcher asked again after workers ran reports each of its errors once', async () => {
     const s = await makeStoq({ dispatchers: ['simple_dispatcher'] });
     const dispatcher = await plugin<SimpleDispatcher>(s, 'simple_dispatcher');
     dispatcher.RETURN_ERRORS = true;
@@ -74,7 +74,7 @@ describe('§7 error handling and data loss', () => {
     expect(response.results[0]!.plugins_run.workers).toEqual(['dummy_worker']);
   });
 
-  it('§7.2 + §7.6 DispatcherResponse.errors land in the response, plain strings normalised to Error objects', async () => {
+  it('UD-02 + UD-06 DispatcherResponse.errors land in the response, plain strings normalised to Error objects', async () => {
     const s = await makeStoq({ dispatchers: ['simple_dispatcher'] });
     const dispatcher = await plugin<SimpleDispatcher>(s, 'simple_dispatcher');
     dispatcher.RETURN_ERRORS = true;
@@ -87,7 +87,7 @@ describe('§7 error handling and data loss', () => {
     ]);
   });
 
-  it('§7.6 string errors returned by a worker get the uniform Error shape', async () => {
+  it('UD-06 string errors returned by a worker get the uniform Error shape', async () => {
     const s = await makeStoq();
     (await plugin<MultiClassPlugin>(s, 'multiclass_plugin')).RETURN_ERRORS = true;
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['multiclass_plugin'] });
@@ -97,7 +97,7 @@ describe('§7 error handling and data loss', () => {
     ]);
   });
 
-  it('§7.3 a dependent whose required worker cannot load gets an error of its own', async () => {
+  it('UD-03 a dependent whose required worker cannot load gets an error of its own', async () => {
     const s = await makeStoq();
     (await plugin<SimpleWorker>(s, 'simple_worker')).requiredWorkers.add('this_plugin_doesnt_exist');
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['simple_worker'] });
@@ -109,7 +109,7 @@ describe('§7 error handling and data loss', () => {
     expect(byPlugin['simple_worker']!.payload_id).toBe(response.results[0]!.payload_id);
   });
 
-  it('§7.4 dispatching to a plugin that is not a worker gives an Error; the rest of the scan goes on', async () => {
+  it('UD-04 dispatching to a plugin that is not a worker gives an Error; the rest of the scan goes on', async () => {
     const s = await makeStoq();
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['dummy_connector', 'simple_worker'] });
     expect(response.results[0]!.plugins_run.workers).toEqual(['simple_worker']);
@@ -120,7 +120,7 @@ describe('§7 error handling and data loss', () => {
     expect(response.errors[0]!.error).toContain('cannot be used as a worker');
   });
 
-  it('§7.4 a worker returning something that is not a WorkerResponse gives an Error, not a crash', async () => {
+  it('UD-04 a worker returning something that is not a WorkerResponse gives an Error, not a crash', async () => {
     const s = await makeStoq();
     vi.spyOn(await plugin<DummyWorker>(s, 'dummy_worker'), 'scan').mockResolvedValue(42 as never);
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['dummy_worker', 'simple_worker'] });
@@ -132,14 +132,14 @@ describe('§7 error handling and data loss', () => {
     expect(response.errors[0]!.plugin_name).toBe('dummy_worker');
   });
 
-  it('§7.4 + §7.24 roles are validated when plugins load', async () => {
+  it('UD-04 + UD-24 roles are validated when plugins load', async () => {
     await expect(makeStoq({ dispatchers: ['dummy_worker'] })).rejects.toBeInstanceOf(StoqPluginException);
     await expect(makeStoq({ connectors: ['simple_worker'] })).rejects.toThrow('cannot be used as a connector');
     await expect(makeStoq({ providers: ['dummy_connector'] })).rejects.toThrow('cannot be used as a provider');
   });
 });
 
-describe('§7.5 provider mode never hangs or dies', () => {
+describe('UD-05 provider mode never hangs or dies', () => {
   it('a str task is recorded as a failure and the run ends', async () => {
     const s = await makeStoq({ providers: ['simple_provider', 'simple_provider2'], connectors: ['dummy_connector'] });
     vi.spyOn(await plugin<SimpleProvider>(s, 'simple_provider'), 'ingest').mockReturnValue(of('a string task') as unknown as ReturnType<SimpleProvider['ingest']>);
@@ -192,7 +192,7 @@ describe('§7.5 provider mode never hangs or dies', () => {
   });
 });
 
-describe('§7.9 determinism', () => {
+describe('UD-09 determinism', () => {
   for (const slow of ['simple_worker', 'extract_payload']) {
     it(`results and plugins_run do not depend on which worker finishes first (slow: ${slow})`, async () => {
       const s = await makeStoq();
@@ -215,8 +215,8 @@ describe('§7.9 determinism', () => {
   }
 });
 
-describe('§7 dedup, reconstruction and split', () => {
-  it('§7.10 dedup keeps extracted_from/extracted_by as sets without self-references', async () => {
+describe('upstream differences: dedup, reconstruction and split', () => {
+  it('UD-10 dedup keeps extracted_from/extracted_by as sets without self-references', async () => {
     const s = await makeStoq({ alwaysDispatch: ['simple_worker'] });
     const response = await s.scan(GENERIC_CONTENT);
     const [root, lorem] = response.results;
@@ -226,7 +226,7 @@ describe('§7 dedup, reconstruction and split', () => {
     expect(lorem!.extracted_by).toEqual(['simple_worker']);
   });
 
-  it('§7.10 the same content extracted twice from one parent lists that parent once', async () => {
+  it('UD-10 the same content extracted twice from one parent lists that parent once', async () => {
     const s = await makeStoq();
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['multiclass_plugin', 'simple_worker'] });
     expect(response.results).toHaveLength(2);
@@ -234,7 +234,7 @@ describe('§7 dedup, reconstruction and split', () => {
     expect([...response.results[1]!.extracted_by].sort()).toEqual(['multiclass_plugin', 'simple_worker']);
   });
 
-  it('§7.11 sub-responses hold each payload once and keep their errors', async () => {
+  it('UD-11 sub-responses hold each payload once and keep their errors', async () => {
     const s = await makeStoq({ alwaysDispatch: ['simple_worker'] });
     (await plugin<SimpleWorker>(s, 'simple_worker')).RETURN_ERRORS = true;
     const response = await s.scan(GENERIC_CONTENT);
@@ -246,7 +246,7 @@ describe('§7 dedup, reconstruction and split', () => {
     expect(subs.map((r) => r.errors.map((e) => e.payload_id))).toEqual([[root!.payload_id, lorem!.payload_id], [lorem!.payload_id]]);
   });
 
-  it('§7.11 reconstruction does not assume parents come before children', async () => {
+  it('UD-11 reconstruction does not assume parents come before children', async () => {
     const a = new Payload('a', undefined, { payloadId: 'A.zip' });
     const c = new Payload('c', undefined, { payloadId: 'C.zip', extractedFrom: 'A.zip', extractedBy: 'fake' });
     const d = new Payload('d', undefined, { payloadId: 'D.txt', extractedFrom: 'C.zip', extractedBy: 'fake' });
@@ -257,7 +257,7 @@ describe('§7 dedup, reconstruction and split', () => {
     expect(subs.map((r) => r.results.map((x) => x.payload_id).sort())).toEqual([['D.txt'], ['C.zip', 'D.txt'], ['A.zip', 'C.zip', 'D.txt']]);
   });
 
-  it('§7.12 split() returns plain JSON, independent of the response', async () => {
+  it('UD-12 split() returns plain JSON, independent of the response', async () => {
     const s = await makeStoq();
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['simple_worker'] });
     const split = response.split();
@@ -275,14 +275,14 @@ describe('§7 dedup, reconstruction and split', () => {
   });
 });
 
-describe('§7 data model', () => {
-  it("§7.13 a payload's size is its byte count ('é' is 2 bytes)", () => {
+describe('upstream differences: data model', () => {
+  it("UD-13 a payload's size is its byte count ('é' is 2 bytes)", () => {
     const payload = new Payload('é');
     expect(payload.content.length).toBe(2);
     expect(payload.results.size).toBe(2);
   });
 
-  it('§7.15 time is ISO-8601 UTC with an explicit offset', async () => {
+  it('UD-15 time is ISO-8601 UTC with an explicit offset', async () => {
     const s = await makeStoq();
     const before = Date.now();
     const response = await s.scan(GENERIC_CONTENT);
@@ -294,8 +294,8 @@ describe('§7 data model', () => {
   });
 });
 
-describe('§7 configuration', () => {
-  it('§7.17 explicit falsy arguments beat the config file (maxRecursion: 0, maxQueue: 0)', async () => {
+describe('upstream differences: configuration', () => {
+  it('UD-17 explicit falsy arguments beat the config file (maxRecursion: 0, maxQueue: 0)', async () => {
     const s = await makeStoq({ maxRecursion: 0, maxQueue: 0 });
     expect(s.maxRecursion).toBe(0);
     expect(s.maxQueue).toBe(0);
@@ -305,7 +305,7 @@ describe('§7 configuration', () => {
     expect(response.errors.map((e) => e.error)).toEqual(['Final worker round (0) reached, unable to process payload']);
   });
 
-  it('§7.18 plugin options keep their types (lists, null, %)', async () => {
+  it('UD-18 plugin options keep their types (lists, null, %)', async () => {
     const s = await makeStoq({
       pluginOpts: { configurable_worker: { a_list: ['x', 'y'], nothing: null, percent: '100%', nested: { k: [1, 2] } } },
     });
@@ -317,7 +317,7 @@ describe('§7 configuration', () => {
     expect(worker.getjsonOption('nested')).toEqual({ k: [1, 2] });
   });
 
-  it('§7.19 relative plugin dirs in the config resolve against the config file; no ./logs is created', async () => {
+  it('UD-19 relative plugin dirs in the config resolve against the config file; no ./logs is created', async () => {
     const home = tempDir();
     writeFileSync(join(home, 'stoq.yaml'), `core:\n  plugin_dir_list: [${JSON.stringify(relative(home, PLUGINS_DIR))}]\n`);
     const elsewhere = tempDir();
@@ -336,7 +336,7 @@ describe('§7 configuration', () => {
     }
   });
 
-  it('§7.20 empty always_dispatch entries are dropped', async () => {
+  it('UD-20 empty always_dispatch entries are dropped', async () => {
     const s = await makeStoq({ alwaysDispatch: ['', ' simple_worker ', '   '] });
     expect(s.alwaysDispatch).toEqual(['simple_worker']);
     const response = await s.scan(GENERIC_CONTENT);
@@ -345,8 +345,8 @@ describe('§7 configuration', () => {
   });
 });
 
-describe('§7 operations', () => {
-  it('§7.27 several Stoq instances do not repeat each other’s log lines', async () => {
+describe('upstream differences: operations', () => {
+  it('UD-27 several Stoq instances do not repeat each other’s log lines', async () => {
     const logs = new LogCapture();
     const options = { baseDir: DATA_DIR, logDestination: logs, logLevel: 'debug' };
     await Stoq.create(options);
@@ -356,7 +356,7 @@ describe('§7 operations', () => {
     expect(logs.records.filter((r) => r.msg === 'Request received')).toHaveLength(1);
   });
 
-  it('§7.30 every request of a run gets its own copy of the run’s request_meta', async () => {
+  it('UD-30 every request of a run gets its own copy of the run’s request_meta', async () => {
     const s = await makeStoq({ providers: ['simple_provider', 'simple_provider2'], connectors: ['dummy_connector'] });
     const save = vi.spyOn(await plugin<DummyConnector>(s, 'dummy_connector'), 'save');
     const requestMeta = new RequestMeta({ source: 'run', extra_data: { shared: { n: 1 } } });

@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_helpers.py` (spec §6.3), 8 tests.
+ * Port of upstream stoQ v3 `stoq/tests/test_helpers.py`, 8 tests.
  */
 import { describe, expect, it } from 'vitest';
 import { dumps, getMd5, getSha1, getSha256, getSha512, mergeDicts } from 'rxstoq';

@@ -1,5 +1,5 @@
 /**
- * Port of upstream stoQ v3 `stoq/tests/test_plugin_manager.py` (spec §6.2), 18 tests.
+ * Port of upstream stoQ v3 `stoq/tests/test_plugin_manager.py`, 18 tests.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
