@@ -6,7 +6,10 @@ export interface PluginConfig {
   /** The plugin's name (the manifest's `name`). */
   name: string;
   manifest: Manifest;
-  /** Merged options, keys lower-cased: pluginOpts > STOQ_<NAME>_<OPTION> env > config file > manifest. */
+  /**
+   * Merged options, keys lower-cased (pluginOpts > STOQ_<NAME>__<OPTION> env > config file >
+   * manifest), typed and validated by the plugin's `optionsSchema`, its defaults filled in.
+   */
   options: Record<string, unknown>;
   /** Folder that holds the manifest; relative option paths (rules, templates) resolve from here. */
   pluginDir: string;
