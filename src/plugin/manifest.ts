@@ -20,7 +20,10 @@ export const ManifestSchema = z
      * when a call times out — for CPU-bound plugins that cannot stop on an AbortSignal.
      */
     isolation: z.enum(['none', 'thread']).default('none'),
-    /** Option defaults; config sections, env and pluginOpts override them. */
+    /**
+     * Option values below config sections, env and pluginOpts (upstream's manifest defaults). A
+     * plugin with an `optionsSchema` keeps its defaults there instead: one place, typed.
+     */
     options: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
