@@ -5,7 +5,7 @@ import { CliError } from './cli-error.js';
 const NOISE = /complete log of this run|^\s*$|^A complete log|^Log files were not written/i;
 
 /** The error lines npm printed (`npm error ...`, or `npm ERR! ...` before npm 10), prefix removed. */
-export function npmErrorSummary(stderr: string): string {
+function npmErrorSummary(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => /^npm (?:error|ERR!)\s?(.*)$/.exec(l)?.[1])

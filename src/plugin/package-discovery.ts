@@ -8,7 +8,7 @@ import { formatZodIssues } from './manifest.js';
  * The `stoq` field of a plugin package's package.json: folders (relative to the package) that
  * hold plugin manifests. Strict, so a misspelt key ("plugin") is reported instead of ignored.
  */
-export const StoqFieldSchema = z
+const StoqFieldSchema = z
   .object({
     plugins: z
       .array(

@@ -19,7 +19,7 @@ let registered = false;
  * which the bundled plugins (who reach rxstoq by self-reference anyway) need not pay. Under
  * vitest the sources run through its `rxstoq` alias instead, and Node could not load them.
  */
-export function shareRunningRxstoq(): void {
+function shareRunningRxstoq(): void {
   if (registered || RUNNING_FROM_SOURCE) return;
   registered = true;
   register(new URL('./rxstoq-resolve-hook.js', import.meta.url));
