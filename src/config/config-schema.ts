@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { logFileProblem } from '../log/log-file.js';
 
 /** A list given as a YAML list or as upstream's comma-separated string. */
 const list = z
@@ -17,9 +18,11 @@ export const CoreConfigSchema = z
     max_required_worker_depth: count.optional(),
     log_dir: z.string().nullable().optional(),
     log_level: z.string().optional(),
-    /** Accepted for upstream compatibility; rotation is left to the OS (logrotate). */
+    /** Rotate `<log_dir>/stoq.log` once it reaches this many bytes (0: never); needs log_dir. */
     log_maxbytes: count.optional(),
+    /** Rotated files kept, stoq.log.1 … stoq.log.N (default 5); needs log_maxbytes. */
     log_backup_count: count.optional(),
+    /** The log file's lines: json (default, one object a line) or text (one readable line). */
     log_syntax: z.enum(['text', 'json']).optional(),
     plugin_dir_list: list.optional(),
     providers: list.optional(),
@@ -53,7 +56,11 @@ export const CoreConfigSchema = z
     /** Threads in the worker pool for CPU-bound plugin work; default the number of cores. */
     pool_size: z.number().int().positive().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((core, ctx) => {
+    const problem = logFileProblem(core.log_maxbytes, core.log_backup_count);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['log_backup_count'], message: problem });
+  });
 
 export type CoreConfig = z.infer<typeof CoreConfigSchema>;
 
