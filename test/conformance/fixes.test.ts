@@ -2,12 +2,13 @@
  * The upstream weaknesses rxstoq fixes (docs/upstream-differences.md), each checked through the
  * public API. Test names carry the id (UD-nn) of the difference they pin down.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { of } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  DecoratorResponse,
   Payload,
   Request,
   RequestMeta,
@@ -18,6 +19,8 @@ import {
 } from 'rxstoq';
 import type { Failure } from 'rxstoq/operators';
 import type { DummyConnector } from '../fixtures/data/plugins/connector/dummy_connector/dummy_connector.js';
+import type { DummyDecorator } from '../fixtures/data/plugins/decorator/dummy_decorator/dummy_decorator.js';
+import type { SimpleDecorator } from '../fixtures/data/plugins/decorator/simple_decorator/simple_decorator.js';
 import type { SimpleDispatcher } from '../fixtures/data/plugins/dispatcher/simple_dispatcher/simple_dispatcher.js';
 import type { RequestProvider } from '../fixtures/data/plugins/provider/request_provider/request_provider.js';
 import type { SimpleProvider } from '../fixtures/data/plugins/provider/simple_provider/simple_provider.js';
@@ -26,6 +29,7 @@ import type { DummyWorker } from '../fixtures/data/plugins/worker/dummy_worker/d
 import type { ExtractPayload } from '../fixtures/data/plugins/worker/extract_payload/extract_payload.js';
 import type { MultiClassPlugin } from '../fixtures/data/plugins/worker/multiclass_plugin/multiclass_plugin.js';
 import type { SimpleWorker } from '../fixtures/data/plugins/worker/simple_worker/simple_worker.js';
+import { stoq } from '../helpers/cli.js';
 import { DATA_DIR, GENERIC_CONTENT, LEVEL, LogCapture, makeStoq, plugin, PLUGINS_DIR } from './support.js';
 
 const temps: string[] = [];
@@ -192,6 +196,32 @@ describe('UD-05 provider mode never hangs or dies', () => {
   });
 });
 
+describe('upstream differences: scheduling', () => {
+  it('UD-07 a worker starts as soon as its required workers have run, while a slower one is still busy', async () => {
+    const s = await makeStoq();
+    const simple = await plugin<SimpleWorker>(s, 'simple_worker');
+    simple.requiredWorkers.add('dummy_worker');
+    const extractor = await plugin<ExtractPayload>(s, 'extract_payload');
+    let simpleStarted!: () => void;
+    const started = new Promise<void>((resolve) => (simpleStarted = resolve));
+    const runSimple = simple.scan.bind(simple);
+    vi.spyOn(simple, 'scan').mockImplementation((p, r) => {
+      simpleStarted();
+      return runSimple(p, r);
+    });
+    // extract_payload, started alongside dummy_worker, finishes only once simple_worker has
+    // started: behind a round barrier simple_worker would wait for it, and the scan never ends.
+    const runExtractor = extractor.scan.bind(extractor);
+    vi.spyOn(extractor as unknown as { scan: (p: Payload, r: Request) => Promise<unknown> }, 'scan').mockImplementation(async (p, r) => {
+      await started;
+      return runExtractor(p, r);
+    });
+    const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['simple_worker', 'extract_payload'] });
+    expect([...response.results[0]!.plugins_run.workers].sort()).toEqual(['dummy_worker', 'extract_payload', 'simple_worker']);
+    expect(response.errors).toEqual([]);
+  }, 10_000);
+});
+
 describe('UD-09 determinism', () => {
   for (const slow of ['simple_worker', 'extract_payload']) {
     it(`results and plugins_run do not depend on which worker finishes first (slow: ${slow})`, async () => {
@@ -345,6 +375,40 @@ describe('upstream differences: configuration', () => {
   });
 });
 
+describe('upstream differences: plugin loading', () => {
+  it('UD-22 a module that subclasses an imported plugin class loads (only its exports are candidates)', async () => {
+    const dir = join(tempDir(), 'reusing_worker');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'reusing_worker.stoq.yaml'), 'name: reusing_worker\nmodule: reusing_worker\n');
+    const fixture = join(PLUGINS_DIR, 'worker', 'dummy_worker', 'dummy_worker.ts');
+    // Upstream counted the imported DummyWorker as a second candidate: "Multiple possible plugin classes".
+    writeFileSync(join(dir, 'reusing_worker.ts'), `import { DummyWorker } from ${JSON.stringify(fixture)};\nexport class ReusingWorker extends DummyWorker {}\n`);
+    const s = await makeStoq({ pluginDirList: [dirname(dir)] });
+    const loaded = await s.loadPlugin('reusing_worker');
+    expect(loaded.constructor.name).toBe('ReusingWorker');
+    const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['reusing_worker'] });
+    expect(response.errors).toEqual([]);
+    expect(response.results[0]!.plugins_run.workers).toEqual(['reusing_worker']);
+  });
+
+  for (const created of [['a_first', 'b_second'], ['b_second', 'a_first']]) {
+    it(`UD-25 two plugins with one name in one directory: the one sorted last wins, with a warning (created ${created.join(', ')})`, async () => {
+      const root = tempDir();
+      for (const folder of created) {
+        mkdirSync(join(root, folder));
+        writeFileSync(join(root, folder, 'twin.stoq.yaml'), `name: twin\nmodule: twin\ndescription: ${folder}\n`);
+        writeFileSync(join(root, folder, 'twin.js'), '');
+      }
+      const logs = new LogCapture();
+      const s = await Stoq.create({ baseDir: DATA_DIR, pluginDirList: [root], logDestination: logs, logLevel: 'warn' });
+      const twin = (await s.listPlugins())['twin']!;
+      expect(twin.description).toBe('b_second');
+      expect(twin.pluginDir).toBe(join(root, 'b_second'));
+      expect(logs.at(LEVEL.warn).map((r) => r.msg)).toContain(`Plugin twin is defined twice in ${root}; using ${join(root, 'b_second', 'twin.stoq.yaml')}`);
+    });
+  }
+});
+
 describe('upstream differences: operations', () => {
   it('UD-27 several Stoq instances do not repeat each other’s log lines', async () => {
     const logs = new LogCapture();
@@ -367,5 +431,43 @@ describe('upstream differences: operations', () => {
     expect(metas).not.toContain(requestMeta);
     expect(metas[0]!.extra_data['shared']).not.toBe(metas[1]!.extra_data['shared']);
     for (const m of metas) expect(m.toJSON()).toEqual(requestMeta.toJSON());
+  });
+
+  it('UD-28 stoq scan with a connector writes nothing to stdout', () => {
+    const results = tempDir();
+    const out = stoq(['scan', '-', '-a', 'hash', '-C', 'filedir', '--plugin-opts', `filedir:results_dir=${results}`], { input: 'x' });
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe('');
+    const saved = readdirSync(results);
+    expect(saved).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(results, saved[0]!), 'utf8')).results[0].workers.hash.md5).toBe('9dd4e461268c8034f5c8564e155c67a6');
+  });
+
+  it("UD-29 decorators do not see each other's results, which land in configuration order", async () => {
+    const s = await makeStoq({ decorators: ['dummy_decorator', 'simple_decorator'] });
+    const seen: Record<string, unknown>[] = [];
+    let simpleCalled!: () => void;
+    const called = new Promise<void>((resolve) => (simpleCalled = resolve));
+    // dummy_decorator finishes last: it waits until simple_decorator has been called.
+    const dummy = (await plugin<DummyDecorator>(s, 'dummy_decorator')) as unknown as { decorate: (r: StoqResponse) => Promise<unknown> };
+    vi.spyOn(dummy, 'decorate').mockImplementation(async (response) => {
+      await called;
+      // Let every pending callback run, so a result written as soon as it arrives would show here.
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push({ ...response.decorators });
+      return new DecoratorResponse({ results: { late: true } });
+    });
+    const simple = await plugin<SimpleDecorator>(s, 'simple_decorator');
+    const decorateSimple = simple.decorate.bind(simple);
+    vi.spyOn(simple, 'decorate').mockImplementation((response) => {
+      seen.push({ ...response.decorators });
+      simpleCalled();
+      return decorateSimple(response);
+    });
+    const response = await s.scan(GENERIC_CONTENT);
+    expect(seen).toEqual([{}, {}]);
+    expect(Object.keys(response.decorators)).toEqual(['dummy_decorator', 'simple_decorator']);
+    expect(response.decorators).toEqual({ dummy_decorator: { late: true }, simple_decorator: { simple_decoration: 123 } });
   });
 });
