@@ -9,9 +9,11 @@ import { ConnectorPlugin, dumps, type CallContext, type StoqResponse } from 'rxs
  */
 export class StdoutPlugin extends ConnectorPlugin {
   #streamError: Error | undefined;
-  readonly #onError = (err: Error) => {
+  readonly #onError = (err: NodeJS.ErrnoException) => {
     this.#streamError = err;
-    this.log.error({ err }, `stdout failed: ${err.message}`);
+    // A reader that went away (`stoq run -C stdout | head -1`) is expected, not worth a stack trace.
+    if (err.code === 'EPIPE') this.log.info('stdout was closed by its reader: no more responses are written');
+    else this.log.error({ err }, `stdout failed: ${err.message}`);
   };
 
   override async setup(): Promise<void> {
@@ -24,12 +26,19 @@ export class StdoutPlugin extends ConnectorPlugin {
   }
 
   async save(response: StoqResponse, ctx?: CallContext): Promise<void> {
-    if (this.#streamError) throw new Error(`stdout is unusable: ${this.#streamError.message}`);
+    if (this.#streamError) throw unusable(this.#streamError);
     ctx?.signal.throwIfAborted();
     const out = process.stdout;
     const flushed = out.write(`${dumps(response, { compactly: true })}\n`, (err) => {
       if (err) this.#streamError ??= err;
     });
-    if (!flushed) await once(out, 'drain', { signal: ctx?.signal });
+    if (!flushed) await once(out, 'drain', { signal: ctx?.signal }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EPIPE' ? unusable(err) : err));
   }
+}
+
+/** The save fails (the response was not written); a closed pipe's failure carries no stack trace. */
+function unusable(cause: NodeJS.ErrnoException): Error {
+  const err = new Error(`stdout is unusable: ${cause.message}`);
+  if (cause.code === 'EPIPE') err.stack = `Error: ${err.message}`;
+  return err;
 }

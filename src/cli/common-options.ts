@@ -1,8 +1,11 @@
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseRateLimit } from '../../operators/rate-limit.js';
 import { CONFIG_FILE_NAME } from '../config/load-config.js';
+import { normaliseLevel } from '../log/logger.js';
 import { RequestMeta } from '../model/request-meta.js';
-import type { StoqOptions } from '../stoq.js';
+import { Stoq, type StoqOptions } from '../stoq.js';
+import { useCliLog } from './cli-log.js';
 import { parseKeyValues, parsePluginOpts, positiveInt, splitNames } from './parse-values.js';
 import { CliError } from './cli-error.js';
 import { stoqHome } from './stoq-home.js';
@@ -26,9 +29,24 @@ export interface CommonFlags {
   metricsPort?: string;
   metricsHost?: string;
   poolSize?: string;
+  ratelimit?: string;
 }
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'];
+/** A flag value commander rejects as a usage error (exit 2), with the check's own message. */
+const checked =
+  (check: (raw: string) => unknown) =>
+  (raw: string): string => {
+    try {
+      check(raw);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return raw;
+  };
+
+/** `--log-level`: pino's names and upstream's (WARNING, CRITICAL), any case, as in config files. */
+export const logLevelOption = () =>
+  new Option('--log-level <level>', 'log level: trace, debug, info, warning, error, critical or silent (any case)').argParser(checked(normaliseLevel));
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
@@ -44,11 +62,12 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--request-extra <key=value...>', 'RequestMeta.extra_data entries')
     .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')
     .option('--config-file <path>', `config file (default $STOQ_HOME/${CONFIG_FILE_NAME})`)
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .addOption(logLevelOption())
     .option('--max-recursion <n>', 'maximum extraction depth')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running')
     .option('--metrics-host <host>', 'address for --metrics-port (default 127.0.0.1; 0.0.0.0 for all)')
-    .option('--pool-size <n>', 'worker threads for CPU-bound plugin work (default: one per core)');
+    .option('--pool-size <n>', 'worker threads for CPU-bound plugin work (default: one per core)')
+    .addOption(new Option('--ratelimit <N/S>', 'at most N scans per S seconds, e.g. 10/1 (upstream ratelimit=)').argParser(checked(parseRateLimit)));
 }
 
 /** Stoq constructor options from the shared flags. */
@@ -71,7 +90,23 @@ export function stoqOptionsFrom(flags: CommonFlags): StoqOptions {
     metricsPort: flags.metricsPort === undefined ? undefined : port(flags.metricsPort),
     metricsHost: flags.metricsHost,
     poolSize: flags.poolSize === undefined ? undefined : atLeastOne(positiveInt(flags.poolSize, '--pool-size'), '--pool-size'),
+    ratelimit: flags.ratelimit,
   };
+}
+
+/** The command's Stoq. From here on the CLI's own log lines (process warnings) use its logger. */
+export function cliStoq(options: StoqOptions): Stoq {
+  const stoq = new Stoq(options);
+  useCliLog(stoq.log);
+  return stoq;
+}
+
+/** Once ready: where the metrics endpoint listens (the real port when 0 asked for any free one). */
+export function announceMetrics(stoq: Stoq): void {
+  const server = stoq.metricsServer;
+  if (!server) return;
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  stoq.log.info({ metrics_host: server.host, metrics_port: server.port }, `metrics at http://${host}:${server.port}/metrics`);
 }
 
 function port(raw: string): number {

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { Stoq } from '../../stoq.js';
+import { closeLogFile } from '../../log/logger.js';
 import { CliError } from '../cli-error.js';
-import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { splitNames } from '../parse-values.js';
+import { stdoutClosed } from '../stdout-closed.js';
 
 interface RunFlags extends CommonFlags {
   providers?: string[];
@@ -15,7 +16,7 @@ export function runCommand(): Command {
     .option('-P, --providers <plugins...>', 'provider plugins')
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight scans may finish before they are cancelled', '30');
   return addCommonOptions(cmd).action(async (flags: RunFlags) => {
-    const stoq = new Stoq({ ...stoqOptionsFrom(flags), providers: splitNames(flags.providers) });
+    const stoq = cliStoq({ ...stoqOptionsFrom(flags), providers: splitNames(flags.providers) });
     const stop = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -27,10 +28,18 @@ export function runCommand(): Command {
       stoq.log.info({ signal: sig }, 'stopping: no new input, finishing scans in flight');
       stop.abort(new Error(`received ${sig}`));
     };
+    // `stoq run -C stdout | head -1`: once the reader has gone, stop as on a signal.
+    const onStdoutClosed = () => {
+      stoq.log.info('stopping: stdout was closed by its reader');
+      stop.abort(stdoutClosed.reason);
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (stdoutClosed.aborted) onStdoutClosed();
+    else stdoutClosed.addEventListener('abort', onStdoutClosed, { once: true });
     try {
       await stoq.ready();
+      announceMetrics(stoq);
       if (stoq.loadedProviders.size === 0) throw new CliError('No activated provider plugins: give -P/--providers or set core.providers in the config');
       const summary = await stoq.run({
         requestMeta: requestMetaFrom(flags),
@@ -41,8 +50,10 @@ export function runCommand(): Command {
       stoq.log.info({ items: summary.items, responses: summary.responses, failures: summary.failures.length }, 'run finished');
     } finally {
       await stoq.close();
+      await closeLogFile(stoq.log);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      stdoutClosed.removeEventListener('abort', onStdoutClosed);
     }
   });
 }

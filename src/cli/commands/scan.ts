@@ -12,15 +12,17 @@ import { Request } from '../../model/request.js';
 import type { RequestMeta } from '../../model/request-meta.js';
 import { StoqError } from '../../model/stoq-error.js';
 import type { StoqResponse } from '../../model/stoq-response.js';
-import { Stoq } from '../../stoq.js';
+import { closeLogFile } from '../../log/logger.js';
+import type { Stoq } from '../../stoq.js';
 import { CliError } from '../cli-error.js';
-import { addCommonOptions, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
 import { fileRequest, inputFiles, isDirectory, shareLargeFiles, unreadableRequest } from '../scan-file.js';
 import { countInputs } from '../count-inputs.js';
 import { ProgressBar } from '../progress.js';
 import { scanWithThreads } from '../scan-threads.js';
+import { OutputClosed, stdoutClosed } from '../stdout-closed.js';
 import { writeOut } from '../write-out.js';
 
 interface ScanFlags extends CommonFlags {
@@ -36,14 +38,15 @@ export function scanCommand(): Command {
     .description('scan files, directories (recursively) or stdin; one input prints indented JSON, several print NDJSON')
     .argument('[inputs...]', 'files or directories to scan; "-" or nothing reads stdin')
     .option('--concurrency <n>', 'files scanned at once when scanning several (default: 4 per core)')
-    .option('--threads <n>', `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core; 1: main thread only)`);
+    .option('--threads <n>', `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core, or 1 with --ratelimit; 1: main thread only)`);
   return addCommonOptions(cmd).action(async (inputs: string[], flags: ScanFlags) => {
-    const stoq = new Stoq(stoqOptionsFrom(flags));
+    const stoq = cliStoq(stoqOptionsFrom(flags));
     try {
       await stoq.ready();
+      announceMetrics(stoq);
       const requestMeta = requestMetaFrom(flags);
       const addStartDispatch = splitNames(flags.startDispatch) ?? [];
-      // Results go to stdout unless connectors take them (upstream printed even then, §7.28).
+      // Results go to stdout unless connectors take them (upstream printed even then, UD-28).
       const print = stoq.loadedConnectors.length === 0;
       const single = inputs.length === 0 || (inputs.length === 1 && (inputs[0] === '-' || !isDirectory(inputs[0]!)));
       if (single) {
@@ -66,6 +69,7 @@ export function scanCommand(): Command {
       if (failures > 0) throw new CliError(`${failures} input(s) could not be read (see messages above)`, 1);
     } finally {
       await stoq.close();
+      await closeLogFile(stoq.log);
     }
   });
 }
@@ -83,7 +87,11 @@ async function scanMany(
   print: boolean,
 ): Promise<number> {
   const concurrency = flags.concurrency ? Math.max(1, positiveInt(flags.concurrency, '--concurrency')) : 4 * availableParallelism();
-  const threads = flags.threads ? Math.max(1, positiveInt(flags.threads, '--threads')) : availableParallelism();
+  // One limit for the whole scan: each thread's pipeline would apply --ratelimit on its own.
+  if (flags.ratelimit !== undefined && flags.threads !== undefined && positiveInt(flags.threads, '--threads') > 1) {
+    throw new CliError('--ratelimit and --threads above 1 cannot be combined: the limit applies to one pipeline');
+  }
+  const threads = flags.ratelimit !== undefined ? 1 : flags.threads ? Math.max(1, positiveInt(flags.threads, '--threads')) : availableParallelism();
   const slots = new Semaphore(concurrency);
   // A progress line only for a person watching: never in logs, pipes or CI output.
   const progress = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
@@ -114,6 +122,8 @@ async function scanMany(
       for (;;) {
         await slots.acquire();
         if (stopped) return;
+        // The reader of stdout has gone: read no more files; those in work finish.
+        if (stdoutClosed.aborted) break;
         const next = await it.next();
         if (next.done) break;
         subscriber.next(next.value);
@@ -130,7 +140,13 @@ async function scanMany(
     const { request, shown, readError } = fileRequest(path, maxBytes, requestMeta.clone(), shareLargeFiles);
     if (readError) fail(shown, readError);
     const response: StoqResponse = await stoq.scanRequest(request, addStartDispatch);
-    if (print) await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
+    if (print && !stdoutClosed.aborted) {
+      try {
+        await writeOut(process.stdout, `${JSON.stringify(response)}\n`);
+      } catch (err) {
+        if (!(err instanceof OutputClosed)) throw err;
+      }
+    }
     progress?.tick(request.payloads[0]?.results.size ?? 0);
   };
   try {

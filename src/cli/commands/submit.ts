@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { walkFiles } from '../../io/walk-files.js';
 import { ArchiverResponse } from '../../model/archiver-response.js';
 import { Payload } from '../../model/payload.js';
@@ -9,9 +9,9 @@ import { Request } from '../../model/request.js';
 import type { RequestMeta } from '../../model/request-meta.js';
 import type { Archiver, BasePlugin } from '../../plugin/base-plugin.js';
 import type { ArchiverTask } from '../../plugin/provider-item.js';
-import { Stoq } from '../../stoq.js';
+import type { Stoq } from '../../stoq.js';
 import { CliError } from '../cli-error.js';
-import { LOG_LEVELS, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { cliStoq, logLevelOption, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { writeOut } from '../write-out.js';
 
@@ -67,7 +67,7 @@ export function submitCommand(): Command {
     .option('--request-extra <key=value...>', 'RequestMeta.extra_data entries of every entry')
     .option('--plugin-dir <dirs...>', 'plugin directories (replace the configured list)')
     .option('--config-file <path>', 'config file (default $STOQ_HOME/stoq.yaml)')
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .addOption(logLevelOption())
     .action(async (inputs: string[], flags: SubmitFlags) => {
       const inlineMax = positiveInt(flags.inlineMaxBytes, '--inline-max-bytes');
       const concurrency = Math.max(1, positiveInt(flags.concurrency, '--concurrency'));
@@ -76,7 +76,7 @@ export function submitCommand(): Command {
       if (flags.redisUrl !== undefined) queueOpts['redis_url'] = flags.redisUrl;
       if (flags.stream !== undefined) queueOpts['stream'] = flags.stream;
       // Only the queue and the archivers are needed: roles configured for `run` are not loaded.
-      const stoq = new Stoq({
+      const stoq = cliStoq({
         ...base,
         pluginOpts: { ...base.pluginOpts, [flags.queue]: queueOpts },
         providers: [],
