@@ -123,7 +123,7 @@ describe('WorkerPool', () => {
     await started();
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
-    expect(await lost).toMatchObject({ code: 'POOL_TASK_LOST' });
+    expect(await lost).toMatchObject({ code: 'THREAD_TASK_LOST' });
   });
 
   it('heavy tasks never wait behind another task in a thread: they wait in the pool for a free one', async () => {
