@@ -3,6 +3,7 @@ import { PayloadMeta, type PayloadMetaInit } from '../model/payload-meta.js';
 import { Request } from '../model/request.js';
 import { RequestMeta, type RequestMetaInit } from '../model/request-meta.js';
 import { toJsonValue } from '../model/json.js';
+import { TRANSFER } from '../threads/wire.js';
 
 /**
  * What crosses the thread boundary for one call. A thread gets a snapshot of the payload and of
@@ -24,24 +25,16 @@ export interface PayloadSnapshot {
 }
 
 export interface CallMessage {
-  id: number;
   method: ThreadMethod;
   payload: PayloadSnapshot;
   request_meta: RequestMetaInit;
 }
 
-export interface ReplyMessage {
-  id: number;
-  ok: boolean;
-  value?: unknown;
-  error?: { name: string; message: string; code?: string };
-  payload_meta?: PayloadMetaInit;
-}
-
-/** Sent once by a thread after it loaded (or failed to load) its plugin instance. */
-export interface ReadyMessage {
-  ready: boolean;
-  error?: string;
+/** A call's answer: the plugin's value, and its payload's meta as the plugin left it. */
+export interface CallReply {
+  value: unknown;
+  payload_meta: PayloadMetaInit;
+  [TRANSFER]?: ArrayBuffer[];
 }
 
 export interface ThreadInit {
