@@ -51,7 +51,7 @@ export class DecompressPlugin extends WorkerPlugin<typeof OptionsSchema> {
 
   /** Extraction threads with an archive in progress (or being stopped). */
   get runningExtractions(): number {
-    return this.#threads.running.size;
+    return this.#threads.running;
   }
 
   async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {

@@ -16,15 +16,17 @@
  * headers lie about sizes (a gzip trailer holds the size modulo 4 GiB, zip sizes are just
  * numbers), and 7-Zip would otherwise inflate all of it.
  *
- * workerData: { wasmModule }; each message: { input: Uint8Array, fileName, passwords, maxSize, maxTotal, archiveType? }
- * answers each with: { status: 'extracted' | 'not-archive' | 'failed', members, oversize, refused, stopped?,
- *          problems, password?, notes }
+ * A thread module of a ThreadHost (see run-extraction.ts): setup({ wasmModule }); each request:
+ * { input: Uint8Array, fileName, passwords, maxSize, maxTotal, archiveType? }, answered with
+ * { status: 'extracted' | 'not-archive' | 'failed', members, oversize, refused, stopped?, problems, password?, notes }
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import SevenZip from '7z-wasm';
 
+/** Moves the members' bytes back instead of copying them (the symbol ThreadHost reads). */
+const TRANSFER = Symbol.for('rxstoq.pool.transfer');
+
 /** Compiled once by the plugin; every archive gets a fresh instance of it. */
-const { wasmModule } = workerData;
+/** @type {WebAssembly.Module} */ let wasmModule;
 
 // The job in progress (a thread serves one archive at a time, then waits for the next).
 /** @type {Uint8Array} */ let input;
@@ -358,10 +360,18 @@ function reset(/** @type {any} */ job) {
   members.length = 0;
 }
 
-// One archive per message, in order; the plugin terminates the thread to stop a job.
-parentPort?.on('message', async (job) => {
+/** @param {{ wasmModule: WebAssembly.Module }} data */
+export function setup(data) {
+  wasmModule = data.wasmModule;
+}
+
+/**
+ * One archive (the host hands a thread one at a time, and terminates the thread to stop a job).
+ * @param {any} job
+ */
+export async function handle(job) {
   reset(job);
   const outcome = await run();
-  parentPort?.postMessage(outcome, members.map((m) => /** @type {ArrayBuffer} */ (m.data.buffer)));
-  members.length = 0;
-});
+  const extracted = members.splice(0);
+  return { ...outcome, members: extracted, [TRANSFER]: extracted.map((m) => /** @type {ArrayBuffer} */ (m.data.buffer)) };
+}

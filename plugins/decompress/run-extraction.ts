@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads';
+import { ThreadHost } from 'rxstoq';
 
 /** A compiled `WebAssembly.Module` (opaque here; worker threads accept it in workerData). */
 export type WasmModule = object;
 
 export interface ExtractionRequest {
-  wasmModule: WasmModule;
   /** The archive bytes; this copy is transferred to the worker thread, not cloned. */
   input: Uint8Array;
   fileName: string;
@@ -33,69 +32,38 @@ export interface ExtractionOutcome {
   password?: string;
 }
 
-const WORKER_URL = new URL('./extract-worker.mjs', import.meta.url);
-
 /**
- * The threads 7-Zip runs in. A thread serves one archive at a time and, once done, waits for
- * the next (starting a thread costs more than most archives take to extract); a thread whose job
- * is aborted (timeout, cancelled scan, plugin closing) is terminated, which really stops 7-Zip
- * mid-archive, and is never reused.
+ * The threads 7-Zip runs in (a ThreadHost serving extract-worker.mjs). A thread serves one
+ * archive at a time and, once done, waits for the next (starting a thread costs more than most
+ * archives take to extract); a thread whose job is aborted (timeout, cancelled scan, plugin
+ * closing) is terminated, which really stops 7-Zip mid-archive, and is never reused.
  */
 export class ExtractionThreads {
-  readonly #idle: Worker[] = [];
-  /** Threads with a job in progress, or being terminated. */
-  readonly running = new Set<Worker>();
-  #closed = false;
+  readonly #host: ThreadHost<ExtractionRequest, ExtractionOutcome>;
 
-  constructor(
-    private readonly wasmModule: WasmModule,
-    private readonly maxIdle: number,
-  ) {}
-
-  /** Extract one archive; rejects with the signal's reason when it aborts first. */
-  run(request: Omit<ExtractionRequest, 'wasmModule'>, signal: AbortSignal): Promise<ExtractionOutcome> {
-    signal.throwIfAborted();
-    if (this.#closed) throw new Error('decompress is closed');
-    const worker = this.#idle.pop() ?? new Worker(WORKER_URL, { workerData: { wasmModule: this.wasmModule } });
-    worker.ref();
-    this.running.add(worker);
-    return new Promise<ExtractionOutcome>((resolve, reject) => {
-      const done = (reuse: boolean) => {
-        signal.removeEventListener('abort', onAbort);
-        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-        if (reuse && !this.#closed && this.#idle.length < this.maxIdle) {
-          this.running.delete(worker);
-          worker.unref();
-          this.#idle.push(worker);
-        } else {
-          // Counted as running until it has really exited.
-          void worker.terminate().finally(() => this.running.delete(worker));
-        }
-      };
-      const onAbort = () => {
-        done(false);
-        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-      };
-      const onMessage = (outcome: ExtractionOutcome) => {
-        done(true);
-        resolve(outcome);
-      };
-      const onError = (err: Error) => {
-        done(false);
-        reject(new Error(`7-Zip worker failed: ${err.message}`));
-      };
-      const onExit = (code: number) => {
-        done(false);
-        reject(new Error(`7-Zip worker exited (code ${code}) without a result`));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-      worker.postMessage(request, [request.input.buffer as ArrayBuffer]);
+  /** `maxIdle`: threads kept waiting for the next archive. */
+  constructor(wasmModule: WasmModule, maxIdle: number) {
+    this.#host = new ThreadHost({
+      module: new URL('./extract-worker.mjs', import.meta.url),
+      data: { wasmModule },
+      name: 'decompress-7zip',
+      size: Infinity,
+      keepIdle: maxIdle,
     });
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all([...this.#idle.splice(0), ...this.running].map((w) => w.terminate()));
+  /** Threads with a job in progress, or terminated and not stopped yet. */
+  get running(): number {
+    const { busy, stopping } = this.#host.stats;
+    return busy + stopping;
+  }
+
+  /** Extract one archive; rejects with the signal's reason when it aborts first. */
+  run(request: ExtractionRequest, signal: AbortSignal): Promise<ExtractionOutcome> {
+    return this.#host.run(request, [request.input.buffer as ArrayBuffer], { signal });
+  }
+
+  close(): Promise<void> {
+    return this.#host.close();
   }
 }
