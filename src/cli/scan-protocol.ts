@@ -2,7 +2,7 @@ import type { FoundPath } from '../io/walk-files.js';
 import type { PluginCallOutcome } from '../metrics/engine-metrics.js';
 import type { CommonFlags } from './common-options.js';
 
-/** What a scan thread needs to build the same Stoq as the main thread. */
+/** What a scan thread needs to build the same Stoq as the main thread (its `setup` data). */
 export interface ScanThreadInit {
   flags: CommonFlags;
   addStartDispatch: string[];
@@ -12,7 +12,8 @@ export interface ScanThreadInit {
   metrics: boolean;
 }
 
-export type ToThread = { type: 'files'; paths: FoundPath[] } | { type: 'end' };
+/** One request to a scan thread: paths to scan. */
+export type ScanBatch = FoundPath[];
 
 /** Engine metric events, replayed on the main thread's registry. */
 export interface MetricEvents {
@@ -20,15 +21,12 @@ export interface MetricEvents {
   requests: Array<{ payloads: number; bytes: number; seconds: number; errors: Array<{ plugin_name: string | null; code?: string }> }>;
 }
 
-export type FromThread =
-  | { type: 'ready' }
-  | { type: 'fatal'; message: string }
-  | {
-      type: 'done';
-      /** NDJSON lines of the batch (empty when connectors took the responses). */
-      text: string;
-      files: number;
-      bytes: number;
-      failures: Array<{ path: string; message: string }>;
-      metrics?: MetricEvents;
-    };
+/** A scan thread's answer to one batch. */
+export interface BatchResult {
+  /** NDJSON lines of the batch (empty when connectors took the responses). */
+  text: string;
+  files: number;
+  bytes: number;
+  failures: Array<{ path: string; message: string }>;
+  metrics?: MetricEvents;
+}

@@ -1,18 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import { Worker as Thread } from 'node:worker_threads';
 import { Semaphore } from '../concurrency/semaphore.js';
 import type { FoundPath } from '../io/walk-files.js';
-import { RUNNING_FROM_SOURCE } from '../plugin/bundled.js';
 import type { Stoq } from '../stoq.js';
+import { ThreadHost } from '../threads/thread-host.js';
 import { CliError } from './cli-error.js';
 import type { CommonFlags } from './common-options.js';
 import type { ProgressBar } from './progress.js';
 import { inputFiles } from './scan-file.js';
-import type { FromThread, ScanThreadInit, ToThread } from './scan-protocol.js';
+import type { BatchResult, ScanBatch, ScanThreadInit } from './scan-protocol.js';
 import { writeOut } from './write-out.js';
 
-/** Threads cannot load TypeScript: when the sources run (tests), threads run the build. */
-const ENTRY = fileURLToPath(new URL(RUNNING_FROM_SOURCE ? '../../dist/src/cli/scan-thread.js' : './scan-thread.js', import.meta.url));
+const SCAN_THREAD = new URL('./scan-thread.js', import.meta.url);
 
 /** Paths per message: enough to make messages rare, few enough to keep every thread busy to the end. */
 const BATCH = 32;
@@ -37,17 +34,13 @@ export interface ThreadedScanOptions {
   fail: (path: string, message: string) => void;
 }
 
-interface Lane {
-  thread: Thread;
-  outstanding: number;
-}
-
 /**
  * `stoq scan DIR` on every core: the main thread walks the inputs and writes NDJSON; each of
- * `threads` worker threads runs a whole scan pipeline (its own Stoq, same options) on batches of
- * paths. Per-file work — reading, dispatching, hashing, serialising — is spread over the cores
- * with one message per batch, instead of one per payload. Output order is completion order, as
- * with one thread. Engine metrics from the threads are replayed on `stoq.metrics`.
+ * `threads` worker threads (a ThreadHost serving scan-thread.ts) runs a whole scan pipeline —
+ * its own Stoq, same options — on batches of paths. Per-file work — reading, dispatching,
+ * hashing, serialising — is spread over the cores with one message per batch, instead of one
+ * per payload. Output order is completion order, as with one thread. Engine metrics from the
+ * threads are replayed on `stoq.metrics`.
  */
 export async function scanWithThreads(stoq: Stoq, inputs: string[], options: ThreadedScanOptions): Promise<void> {
   const init: ScanThreadInit = {
@@ -56,63 +49,44 @@ export async function scanWithThreads(stoq: Stoq, inputs: string[], options: Thr
     concurrency: Math.max(1, Math.ceil(options.concurrency / options.threads)),
     metrics: stoq.metrics !== undefined,
   };
+  const threads = new ThreadHost<ScanBatch, BatchResult>({
+    module: SCAN_THREAD,
+    data: init,
+    name: 'stoq-scan',
+    size: options.threads,
+    depth: BATCHES_PER_THREAD,
+    resourceLimits: HEAP_LIMITS,
+  });
   const slots = new Semaphore(options.threads * BATCHES_PER_THREAD);
   let failed: Error | undefined;
+  let closed = false;
   const failWith = (err: Error) => {
     failed ??= err;
     // Wake the feeder so it notices.
     slots.release();
   };
 
-  const lanes: Lane[] = [];
-  const started = Array.from({ length: options.threads }, () => {
-    const thread = new Thread(ENTRY, { workerData: init, stdout: false, stderr: false, resourceLimits: HEAP_LIMITS });
-    const lane: Lane = { thread, outstanding: 0 };
-    lanes.push(lane);
-    let ended = false;
-    const ready = new Promise<void>((resolve, reject) => {
-      thread.on('message', (msg: FromThread) => {
-        if (msg.type === 'ready') return resolve();
-        if (msg.type === 'fatal') {
-          const err = new CliError(msg.message);
-          reject(err);
-          return failWith(err);
-        }
-        void onDone(lane, msg).catch((err: Error) => failWith(err));
-      });
-      thread.once('error', (err) => {
-        reject(err);
-        failWith(new CliError(`a scan thread failed: ${err.message}`));
-      });
-    });
-    const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
-    void exited.then(() => {
-      if (!ended && !failed) failWith(new CliError('a scan thread exited unexpectedly'));
-    });
-    return { lane, ready, exited, end: () => (ended = true) };
-  });
-
-  async function onDone(lane: Lane, msg: Extract<FromThread, { type: 'done' }>): Promise<void> {
-    if (msg.metrics && stoq.metrics) {
-      for (const [plugin, seconds, outcome] of msg.metrics.calls) stoq.metrics.pluginCall(plugin, seconds, outcome);
-      for (const r of msg.metrics.requests) {
+  async function onDone(result: BatchResult): Promise<void> {
+    if (result.metrics && stoq.metrics) {
+      for (const [plugin, seconds, outcome] of result.metrics.calls) stoq.metrics.pluginCall(plugin, seconds, outcome);
+      for (const r of result.metrics.requests) {
         stoq.metrics.requestStarted();
         stoq.metrics.requestFinished(r);
       }
     }
-    for (const f of msg.failures) options.fail(f.path, f.message);
+    for (const f of result.failures) options.fail(f.path, f.message);
     // The slot frees only once the lines are written: a slow reader of stdout slows the scan.
-    if (options.print && msg.text) await writeOut(process.stdout, msg.text);
-    options.progress?.tick(msg.bytes, msg.files);
-    lane.outstanding--;
+    if (options.print && result.text) await writeOut(process.stdout, result.text);
+    options.progress?.tick(result.bytes, result.files);
     slots.release();
   }
 
   try {
     try {
-      await Promise.all(started.map((s) => s.ready));
+      // Every thread builds its Stoq first: a bad option fails the scan once, with its own message.
+      await threads.start(options.threads);
     } catch (err) {
-      throw err instanceof CliError ? err : new CliError(`a scan thread failed to start: ${(err as Error).message}`);
+      throw new CliError((err as Error).message);
     }
     const walk = inputFiles(inputs, (path, err) => options.fail(path, (err as NodeJS.ErrnoException).code ?? err.message));
     for (;;) {
@@ -128,19 +102,22 @@ export async function scanWithThreads(stoq: Stoq, inputs: string[], options: Thr
         slots.release();
         break;
       }
-      const lane = lanes.reduce((a, b) => (b.outstanding < a.outstanding ? b : a));
-      lane.outstanding++;
-      lane.thread.postMessage({ type: 'files', paths: batch } satisfies ToThread);
+      threads
+        .run(batch)
+        .then(onDone, (err: Error) => {
+          throw new CliError(`a scan thread failed: ${err.message}`);
+        })
+        .catch(failWith);
     }
     // Every permit back means every batch in work is done (a failure hands one back early).
     for (let i = 0; i < options.threads * BATCHES_PER_THREAD && !failed; i++) await slots.acquire();
     if (failed) throw failed;
-    for (const s of started) {
-      s.end();
-      s.lane.thread.postMessage({ type: 'end' } satisfies ToThread);
-    }
-    await Promise.all(started.map((s) => s.exited));
+    // Each thread closes its Stoq (connectors flush) and exits.
+    await threads.shutdown().catch((err: Error) => {
+      throw new CliError(`a scan thread failed to close: ${err.message}`);
+    });
+    closed = true;
   } finally {
-    if (failed) await Promise.all(lanes.map((l) => l.thread.terminate()));
+    if (!closed) await threads.close();
   }
 }
