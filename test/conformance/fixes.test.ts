@@ -312,6 +312,16 @@ describe('upstream differences: data model', () => {
     expect(payload.results.size).toBe(2);
   });
 
+  it("UD-14 dispatcher metadata reaches the workers but stays out of the response (upstream's wire format)", async () => {
+    const s = await makeStoq({ dispatchers: ['simple_dispatcher'] });
+    const scan = vi.spyOn(await plugin<DummyWorker>(s, 'dummy_worker'), 'scan');
+    const response = await s.scan(GENERIC_CONTENT);
+    expect(scan.mock.lastCall![0].dispatch_meta).toEqual({ simple_dispatcher: { test_key: 'Useful metadata info' } });
+    const wire = JSON.stringify(response);
+    expect(wire).not.toContain('dispatch_meta');
+    expect(wire).not.toContain('Useful metadata info');
+  });
+
   it('UD-15 time is ISO-8601 UTC with an explicit offset', async () => {
     const s = await makeStoq();
     const before = Date.now();
@@ -442,6 +452,14 @@ describe('upstream differences: operations', () => {
     const saved = readdirSync(results);
     expect(saved).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(results, saved[0]!), 'utf8')).results[0].workers.hash.md5).toBe('9dd4e461268c8034f5c8564e155c67a6');
+  });
+
+  it('UD-28 stoq run without providers says so in one line, without a traceback', () => {
+    const out = stoq(['run', '-a', 'hash']);
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(out.stderr).toContain('No activated provider plugins');
+    expect(out.stderr).not.toMatch(/^\s+at /m);
   });
 
   it("UD-29 decorators do not see each other's results, which land in configuration order", async () => {
