@@ -10,7 +10,7 @@ import type { Engine } from './internal/engine.js';
  * exception abandon the whole run, UD-05).
  *
  * @example
- * ingest(engine, [filedir], context).pipe(toRequests(engine)).subscribe((request) => ...);
+ * ingest(engine, [filedir], context).pipe(toRequests(engine)).subscribe((request) => console.log(request.payloads.length));
  */
 export function ingest(engine: Engine, providers: Provider[], context: IngestContext): Observable<ProviderItem> {
   return merge(
