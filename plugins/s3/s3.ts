@@ -9,6 +9,7 @@ import {
   type StoqResponse,
 } from 'rxstoq';
 import { z } from 'zod';
+import { buildQuietly } from './node-support-warning.js';
 import { S3OptionsSchema } from './options.js';
 
 /** What `get()` accepts: the `{bucket, path}` that `archive()` returned (bucket defaults to archive_bucket). */
@@ -28,12 +29,16 @@ export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   get client(): S3Client {
     if (!this.#client) {
       const s = this.options;
-      this.#client = new S3Client({
-        region: s.region,
-        endpoint: s.endpoint,
-        forcePathStyle: s.force_path_style,
-        credentials: s.access_key && s.secret_key ? { accessKeyId: s.access_key, secretAccessKey: s.secret_key } : undefined,
-      });
+      this.#client = buildQuietly(
+        this.log,
+        () =>
+          new S3Client({
+            region: s.region,
+            endpoint: s.endpoint,
+            forcePathStyle: s.force_path_style,
+            credentials: s.access_key && s.secret_key ? { accessKeyId: s.access_key, secretAccessKey: s.secret_key } : undefined,
+          }),
+      );
     }
     return this.#client;
   }
