@@ -1,8 +1,9 @@
 // Driving the pieces by hand: load plugins, build a Payload and a Request, scan the request with
 // a start dispatch, and hand the response to a connector yourself.
-//   node dist/examples/manual-interaction.js OUT.jsonl
+//   node dist/examples/manual-interaction.js [OUT.jsonl]   (default: a new temporary folder)
 import { rmSync } from 'node:fs';
 import { ConnectorPlugin, Payload, PayloadMeta, Request, RequestMeta, Stoq, WorkerPlugin, type StoqResponse } from 'rxstoq';
+import { outputPath } from './output-path.js';
 import { EXAMPLE_PLUGIN_DIR, isMain } from './plugin-dirs.js';
 
 export async function main(outFile: string): Promise<StoqResponse> {
@@ -22,6 +23,7 @@ export async function main(outFile: string): Promise<StoqResponse> {
 }
 
 if (isMain(import.meta.url)) {
-  const response = await main(process.argv[2] ?? 'manual.jsonl');
-  process.stdout.write(`${JSON.stringify(response.results[0]!.workers)}\n`);
+  const out = outputPath(process.argv[2], 'manual.jsonl');
+  const response = await main(out);
+  process.stdout.write(`${JSON.stringify(response.results[0]!.workers)}\nsaved to ${out}\n`);
 }

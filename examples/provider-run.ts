@@ -1,8 +1,9 @@
 // Provider mode: a provider feeds payloads, every one is scanned with `hash`, and a connector
 // saves each response as a JSON line. `run()` returns when the provider is exhausted.
-//   node dist/examples/provider-run.js OUT.jsonl
+//   node dist/examples/provider-run.js [OUT.jsonl]   (default: a new temporary folder)
 import { readFileSync, rmSync } from 'node:fs';
 import { Stoq, type RunSummary } from 'rxstoq';
+import { outputPath } from './output-path.js';
 import { EXAMPLE_PLUGIN_DIR, isMain } from './plugin-dirs.js';
 
 export async function main(outFile: string, items = ['first', 'second', 'third']): Promise<{ summary: RunSummary; lines: string[] }> {
@@ -21,6 +22,7 @@ export async function main(outFile: string, items = ['first', 'second', 'third']
 }
 
 if (isMain(import.meta.url)) {
-  const { summary, lines } = await main(process.argv[2] ?? 'results.jsonl');
-  process.stdout.write(`${summary.responses} responses saved; first: ${lines[0]}\n`);
+  const out = outputPath(process.argv[2], 'results.jsonl');
+  const { summary, lines } = await main(out);
+  process.stdout.write(`${summary.responses} responses saved to ${out}; first: ${lines[0]}\n`);
 }

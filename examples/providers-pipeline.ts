@@ -18,10 +18,12 @@
  *   node dist/examples/providers-pipeline.js ./inbox [./results]
  *
  * then drop files into ./inbox; Ctrl-C stops it (files already being scanned are finished).
+ * Without a results folder they go to a new temporary folder (printed when it starts).
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stoq, type RunSummary } from 'rxstoq';
+import { outputPath } from './output-path.js';
 
 export interface ProvidersPipelineOptions {
   /** Folder to watch for new files. */
@@ -65,19 +67,20 @@ export async function runProvidersPipeline(options: ProvidersPipelineOptions): P
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [sourceDir, resultsDir = 'results'] = argv;
+  const [sourceDir, resultsArg] = argv;
   if (!sourceDir) {
     process.stderr.write('usage: node dist/examples/providers-pipeline.js <folder to watch> [results folder]\n');
     process.exitCode = 2;
     return;
   }
+  const resultsDir = outputPath(resultsArg, 'results');
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort(new Error(`${signal} received`)));
   const summary = await runProvidersPipeline({
     sourceDir: resolve(sourceDir),
-    resultsDir: resolve(resultsDir),
+    resultsDir,
     signal: stop.signal,
-    onWatching: () => process.stderr.write(`watching ${resolve(sourceDir)}; results go to ${resolve(resultsDir)} (Ctrl-C stops)\n`),
+    onWatching: () => process.stderr.write(`watching ${resolve(sourceDir)}; results go to ${resultsDir} (Ctrl-C stops)\n`),
   });
   process.stderr.write(`stopped: ${summary.items} files, ${summary.responses} results saved, ${summary.failures.length} failures\n`);
 }

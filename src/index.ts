@@ -7,7 +7,8 @@ export * from './model/index.js';
 export * as upstream from './upstream.js';
 export { formatError, StoqException, StoqPluginException, StoqPluginNotFound } from './exceptions.js';
 export { getMd5, getSha1, getSha256, getSha512, mergeDicts } from './hashing.js';
-export { createLogger, normaliseLevel, type Logger, type LoggerOptions } from './log/logger.js';
+export { closeLogFile, createLogger, normaliseLevel, type Logger, type LoggerOptions } from './log/logger.js';
+export type { LogFileOptions } from './log/log-file.js';
 export {
   ArchiverPlugin,
   BasePlugin,

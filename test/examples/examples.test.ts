@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getMd5 } from 'rxstoq';
 import { main as customPipeline } from '../../examples/custom-pipeline.js';
@@ -67,9 +68,69 @@ describe('examples', () => {
     expect(md5s).toEqual(['red', 'green', 'cyan', 'magenta', 'yellow'].map((x) => getMd5(x)).sort());
   });
 
-  it('examples also run standalone from the build', () => {
-    const out = spawnSync(process.execPath, [join(ROOT, 'dist/examples/multiple-plugin-dirs.js')], { encoding: 'utf8', env: cleanEnv(), cwd: tempDir() });
+});
+
+/** `node dist/examples/NAME.js ARGS` from `cwd`, as a person would run it. */
+const runBuilt = (name: string, cwd: string, args: string[] = []) =>
+  spawnSync(process.execPath, [join(ROOT, `dist/examples/${name}.js`), ...args], { encoding: 'utf8', env: cleanEnv(), cwd });
+
+/** Remove the temporary folder an example reported writing to (it is not a tempDir() of ours). */
+const removeReported = (text: string, pattern: RegExp) => {
+  const path = pattern.exec(text)?.[1];
+  expect(path, text).toBeDefined();
+  expect(path!.startsWith(tmpdir())).toBe(true);
+  rmSync(dirname(path!), { recursive: true, force: true });
+};
+
+describe('examples run standalone from the build, writing nothing into the current directory', () => {
+  it.each([
+    ['custom-pipeline', /"extracted_by":\["line_splitter"\]/],
+    ['individual-scan', /"md5": "a2004f37730b9445670a738fa0fc9ee5"/],
+    ['multiple-plugin-dirs', /hash keys: sha256, md5, sha1, sha512/],
+    ['reconstruct-subresponses', /: 4 payload\(s\)\n/],
+    ['split-results', /"line_splitter"/],
+  ])('%s', (name, printed) => {
+    const cwd = tempDir();
+    const out = runBuilt(name, cwd);
     expect(out.status, out.stderr).toBe(0);
-    expect(out.stdout).toContain('hash keys: sha256, md5, sha1, sha512');
+    expect(out.stdout).toMatch(printed);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it.each([
+    ['manual-interaction', /saved to (\S+)/],
+    ['provider-run', /saved to (\S+);/],
+  ])('%s saves into a new temporary folder unless given a path', (name, saved) => {
+    const cwd = tempDir();
+    const out = runBuilt(name, cwd);
+    expect(out.status, out.stderr).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    const file = saved.exec(out.stdout)![1]!;
+    expect(JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!).results[0].workers.hash).toBeDefined();
+    removeReported(out.stdout, saved);
+
+    const given = join(tempDir(), 'given.jsonl');
+    expect(runBuilt(name, cwd, [given]).status).toBe(0);
+    expect(readFileSync(given, 'utf8')).toContain('"hash"');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('providers-pipeline without a results folder', async () => {
+    const cwd = tempDir();
+    const inbox = tempDir();
+    const child = spawn(process.execPath, [join(ROOT, 'dist/examples/providers-pipeline.js'), inbox], { env: cleanEnv(), cwd });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d;
+        if (stderr.includes('(Ctrl-C stops)')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before watching: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(0);
+    expect(readdirSync(cwd)).toEqual([]);
+    removeReported(stderr, /results go to (\S+) \(Ctrl-C stops\)/);
   });
 });
