@@ -39,7 +39,7 @@ export async function decorateResponse(engine: Engine, response: StoqResponse, s
  * The decorate stage as an operator.
  *
  * @example
- * scanRequest(engine, request).pipe(decorate(engine)).subscribe((r) => console.log(r.decorators));
+ * of(response).pipe(decorate(engine)).subscribe((r) => console.log(r.decorators));
  */
 export function decorate(engine: Engine, concurrency = Infinity): MonoTypeOperatorFunction<StoqResponse> {
   return mergeMap((response) => from(decorateResponse(engine, response)).pipe(map(() => response)), concurrency);
