@@ -17,6 +17,8 @@ export type ProviderItem = Payload | Request | ArchiverTask;
 export interface Demand {
   /** Resolves when the engine can take one more item (or rejects when the run is stopping). */
   acquire(signal?: AbortSignal): Promise<void>;
+  /** Gives back a credit taken for an item that never came (the source ended, failed or was stopped). */
+  release?(): void;
 }
 
 export interface IngestContext {
@@ -85,16 +87,26 @@ export function pullFrom<T>(context: IngestContext, source: AsyncIterable<T> | I
         ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
         : (source as Iterable<T>)[Symbol.iterator]();
     (async () => {
+      // A credit kept by a source that has ended would be lost to every other provider of the run.
+      let held = false;
+      const giveBack = () => {
+        if (held) context.demand.release?.();
+        held = false;
+      };
       try {
         while (!stop.signal.aborted && !context.signal.aborted) {
           await context.demand.acquire(stop.signal);
+          held = true;
           if (stop.signal.aborted) break;
           const step = await iterator.next();
           if (step.done) break;
+          held = false; // the item carries it now; `acknowledge` gives it back
           subscriber.next(step.value);
         }
+        giveBack();
         subscriber.complete();
       } catch (err) {
+        giveBack();
         if (stop.signal.aborted || context.signal.aborted) subscriber.complete();
         else subscriber.error(err);
       }
