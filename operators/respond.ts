@@ -67,6 +67,9 @@ export function toResponse(ctx: ScanContext): StoqResponse {
 
 /**
  * The respond stage as an operator: whatever came before signals completion; one response out.
+ *
+ * @example
+ * from(ctx.nodes.slice()).pipe(extract(ctx), toArray(), respond(ctx)).subscribe((response) => console.log(response.results.length));
  */
 export function respond<T>(ctx: ScanContext): OperatorFunction<T, StoqResponse> {
   return map(() => toResponse(ctx));
