@@ -40,7 +40,7 @@ const sha256Of = (response: unknown) => (response as { results: Array<{ workers:
 
 // Each case starts Node (and npm) processes on a machine other suites share: minutes, not seconds.
 describe('the npm package, installed in a fresh project', { timeout: 180_000 }, () => {
-  it('ships dist, bin, schema, docs, plugin manifests, READMEs and rules, and no tests, sources, maps, bench or examples', () => {
+  it('ships dist, bin, schema, docs, templates, plugin manifests, READMEs and rules, and no tests, sources, maps, bench or examples', () => {
     for (const want of [
       'package.json',
       'README.md',
@@ -57,16 +57,24 @@ describe('the npm package, installed in a fresh project', { timeout: 180_000 }, 
       'dist/plugins/yara/README.md',
       'dist/plugins/yara/rules/stoq.yar',
       'dist/plugins/decompress/extract-worker.mjs',
+      'templates/plugin-package/package.json',
     ]) {
       expect(packed.files).toContain(want);
     }
-    const unwanted = packed.files.filter(
-      (f) => /(^|\/)(test|tests|fixtures|bench|examples|\.ci|node_modules)\//.test(f) || /\.test\.|\.map$/.test(f) || (/\.ts$/.test(f) && !f.endsWith('.d.ts')) || /^dist\/plugins\/.*\.d\.ts$/.test(f),
-    );
+    // templates/ holds `stoq new-plugin`'s sources (a test and TypeScript among them) as files to copy.
+    const unwanted = packed.files
+      .filter((f) => !f.startsWith('templates/'))
+      .filter(
+        (f) =>
+          /(^|\/)(test|tests|fixtures|bench|examples|\.ci|node_modules)\//.test(f) ||
+          /\.test\.|\.map$/.test(f) ||
+          (/\.ts$/.test(f) && !f.endsWith('.d.ts')) ||
+          /^dist\/plugins\/.*\.d\.ts$/.test(f),
+      );
     expect(unwanted).toEqual([]);
   });
 
-  it("installs from its own lock with npm ci", () => {
+  it('installs from its own lock with npm ci', () => {
     expect(ci.status, ci.transcript).toBe(0);
     expect(existsSync(join(project, 'node_modules/rxstoq/dist/src/index.js'))).toBe(true);
   });
