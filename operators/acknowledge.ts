@@ -1,8 +1,9 @@
-import { from, mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { itemDoneCallback, type ItemOutcome, type ProviderItem } from '../src/plugin/provider-item.js';
 import type { Credits } from './credits.js';
 import type { Engine } from './internal/engine.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import type { ScannedItem } from './scan-items.js';
 
 /** What became of one provider item, once its provider was told. */
@@ -37,5 +38,5 @@ async function tellProvider(engine: Engine, scanned: ScannedItem, credits?: Cred
  * ingest(engine, [redis], { signal, demand: credits, log }).pipe(scanItems(engine), connect(engine), acknowledge(engine, credits)).subscribe();
  */
 export function acknowledge(engine: Engine, credits?: Credits): OperatorFunction<ScannedItem, ItemReceipt> {
-  return mergeMap((scanned) => from(tellProvider(engine, scanned, credits)));
+  return mergeMaybe((scanned) => tellProvider(engine, scanned, credits));
 }

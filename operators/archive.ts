@@ -1,8 +1,9 @@
-import { from, map, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import type { Payload } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseResultsResponse } from './internal/normalise.js';
 import type { ScanContext } from './internal/scan-context.js';
 
@@ -11,7 +12,7 @@ import type { ScanContext } from './internal/scan-context.js';
  * archiving. Results go under `archivers[name]`; every archiver tried is listed in
  * `plugins_run.archivers` (in configuration order), whatever happened.
  */
-export async function archivePayload(ctx: ScanContext, payload: Payload): Promise<void> {
+async function archivePayload(ctx: ScanContext, payload: Payload): Promise<void> {
   const { engine, request } = ctx;
   if (!request.request_meta.archive_payloads || !payload.payload_meta.should_archive) return;
   const outcomes = await Promise.all(
@@ -42,5 +43,5 @@ export async function archivePayload(ctx: ScanContext, payload: Payload): Promis
  * from(ctx.request.payloads).pipe(archive(ctx), toArray()).subscribe();
  */
 export function archive(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<Payload> {
-  return mergeMap((payload) => from(archivePayload(ctx, payload)).pipe(map(() => payload)), concurrency);
+  return mergeMaybe((payload) => archivePayload(ctx, payload).then(() => payload), concurrency);
 }

@@ -1,9 +1,10 @@
-import { from, identity, map, mergeMap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import type { Engine, Failure } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import type { ScannedItem } from './scan-items.js';
 
 /**
@@ -55,8 +56,9 @@ export function connect<T extends StoqResponse | ScannedItem>(engine: Engine, op
   // The connectors are those the engine has when the operator is applied (Stoq loads them before
   // it scans anything); with none, the stage costs nothing.
   if (engine.connectors.length === 0) return identity;
-  return mergeMap((value: T): Observable<T> => {
-    if (isScannedItem(value)) return from(saveItem(engine, value, options.signal)).pipe(map(() => value));
-    return from(saveResponse(engine, value as StoqResponse, options.signal)).pipe(map(() => value));
-  }, options.concurrency ?? Infinity);
+  return mergeMaybe(async (value: T): Promise<T> => {
+    if (isScannedItem(value)) await saveItem(engine, value, options.signal);
+    else await saveResponse(engine, value as StoqResponse, options.signal);
+    return value;
+  }, options.concurrency);
 }

@@ -1,9 +1,10 @@
-import { from, map, mergeMap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { MonoTypeOperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import type { Engine } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseResultsResponse } from './internal/normalise.js';
 
 /**
@@ -42,5 +43,5 @@ export async function decorateResponse(engine: Engine, response: StoqResponse, s
  * of(response).pipe(decorate(engine)).subscribe((r) => console.log(r.decorators));
  */
 export function decorate(engine: Engine, concurrency = Infinity): MonoTypeOperatorFunction<StoqResponse> {
-  return mergeMap((response) => from(decorateResponse(engine, response)).pipe(map(() => response)), concurrency);
+  return mergeMaybe((response) => decorateResponse(engine, response), concurrency);
 }

@@ -1,8 +1,9 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
-import { fromMaybe, thenMaybe, type MaybePromise } from './internal/maybe-async.js';
+import { thenMaybe, type MaybePromise } from './internal/maybe-async.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseDispatcherResponse } from './internal/normalise.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 
@@ -75,5 +76,5 @@ function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<strin
 export function dispatch(ctx: ScanContext, options: DispatchOptions = {}): OperatorFunction<PayloadNode, Dispatch> {
   const wave = options.wave ?? 0;
   const reported = options.reported ?? new Set<string>();
-  return mergeMap((node) => fromMaybe(thenMaybe(askDispatchers(ctx, node, reported), (workers): Dispatch => ({ node, workers, wave }))), options.concurrency ?? Infinity);
+  return mergeMaybe((node) => thenMaybe(askDispatchers(ctx, node, reported), (workers): Dispatch => ({ node, workers, wave })), options.concurrency);
 }

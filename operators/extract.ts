@@ -1,4 +1,4 @@
-import { EMPTY, expand, mergeMap, of, type MonoTypeOperatorFunction } from 'rxjs';
+import { EMPTY, expand, Observable, of, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
 import { Payload, toBuffer } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { getSha256 } from '../src/hashing.js';
@@ -36,11 +36,11 @@ function admit(ctx: ScanContext, node: PayloadNode): boolean {
  * ratio) are enforced here; content past a budget is dropped with an error naming the limit.
  */
 function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] {
+  if (outcome.extracted.length === 0) return NONE;
   const parent = outcome.node;
   const { limits } = ctx.engine;
   const totals = ctx.extracted;
-  let mine = totals.perParent.get(parent);
-  if (!mine) totals.perParent.set(parent, (mine = { count: 0, bytes: 0 }));
+  const mine = { count: parent.extractedCount ?? 0, bytes: parent.extractedBytes ?? 0 };
   const parentSize = Math.max(parent.payload.results.size, 1);
   const accepted: PayloadNode[] = [];
   const refuse = (code: string, message: string, dropped: number) =>
@@ -96,7 +96,25 @@ function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] 
     ctx.nodes.push(node);
     accepted.push(node);
   }
+  parent.extractedCount = mine.count;
+  parent.extractedBytes = mine.bytes;
   return accepted;
+}
+
+const NONE: PayloadNode[] = [];
+
+/** Worker outcomes in, the new payload nodes they extracted out (synchronously, no inner Observables). */
+function extractedNodes(ctx: ScanContext): OperatorFunction<WorkOutcome, PayloadNode> {
+  return (outcomes) =>
+    new Observable<PayloadNode>((subscriber) =>
+      outcomes.subscribe({
+        next: (outcome) => {
+          for (const node of acceptExtracted(ctx, outcome)) subscriber.next(node);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }
 
 /**
@@ -111,7 +129,7 @@ function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] 
 export function extract(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<PayloadNode> {
   return expand(
     (node: PayloadNode) =>
-      admit(ctx, node) ? of(node).pipe(scanPayload(ctx), mergeMap((outcome) => acceptExtracted(ctx, outcome))) : EMPTY,
+      admit(ctx, node) ? of(node).pipe(scanPayload(ctx), extractedNodes(ctx)) : EMPTY,
     concurrency,
   );
 }

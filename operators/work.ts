@@ -1,9 +1,10 @@
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import type { Logger } from '../src/log/logger.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
-import { fromMaybe, isThenable, type MaybePromise } from './internal/maybe-async.js';
+import { isThenable, type MaybePromise } from './internal/maybe-async.js';
+import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseWorkerResponse, type NormalisedExtracted } from './internal/normalise.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 import type { WorkTask } from './internal/work-plan.js';
@@ -72,5 +73,5 @@ function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePro
  * of({ node, worker: await engine.loadWorker('hash'), wave: 0 }).pipe(work(ctx)).subscribe((o) => console.log(o.worker));
  */
 export function work(ctx: ScanContext, concurrency = Infinity): OperatorFunction<WorkTask, WorkOutcome> {
-  return mergeMap((task) => fromMaybe(runWorker(ctx, task)), concurrency);
+  return mergeMaybe((task) => runWorker(ctx, task), concurrency);
 }

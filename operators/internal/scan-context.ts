@@ -28,6 +28,9 @@ export interface PayloadNode {
   initial: boolean;
   /** Initial payloads: the parents/extractors they arrived with, kept ahead of edges. */
   given?: { from: string[]; by: string[] };
+  /** Extracted from this payload so far, for the per-payload budgets. */
+  extractedCount?: number;
+  extractedBytes?: number;
 }
 
 export interface ScanRequestOptions {
@@ -56,11 +59,7 @@ export class ScanContext {
   /** Aborted when the request's deadline passes or the run stops. */
   readonly signal: AbortSignal;
   /** Running totals for the request's extraction budgets. */
-  readonly extracted: { count: number; bytes: number; perParent: Map<PayloadNode, { count: number; bytes: number }> } = {
-    count: 0,
-    bytes: 0,
-    perParent: new Map(),
-  };
+  readonly extracted = { count: 0, bytes: 0 };
   readonly #initial: number;
   readonly #timer: NodeJS.Timeout | undefined;
   #log: Logger | undefined;
@@ -73,14 +72,12 @@ export class ScanContext {
     options: ScanRequestOptions = {},
   ) {
     this.startDispatch = startDispatch.length === 0 ? startDispatch : startDispatch.map((s) => s.trim()).filter(Boolean);
-    this.nodes = request.payloads.map((payload, i) => ({
-      payload,
-      depth: 0,
-      order: [i],
-      edges: [],
-      initial: true,
-      given: { from: [...payload.results.extracted_from], by: [...payload.results.extracted_by] },
-    }));
+    this.nodes = request.payloads.map((payload, i) => {
+      const { extracted_from: from, extracted_by: by } = payload.results;
+      const node: PayloadNode = { payload, depth: 0, order: [i], edges: [], initial: true };
+      if (from.length > 0 || by.length > 0) node.given = { from: [...from], by: [...by] };
+      return node;
+    });
     this.#initial = this.nodes.length;
     const deadline = options.requestTimeout ?? engine.requestTimeoutSeconds;
     let signal = options.signal ?? NEVER_ABORTED;

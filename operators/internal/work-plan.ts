@@ -43,6 +43,8 @@ export function recordCancelled(ctx: ScanContext, node: PayloadNode): void {
  * run what it decides. There is no round barrier: a worker starts the moment its requirements
  * have run on this payload.
  */
+const NO_TASKS: WorkTask[] = [];
+
 export class WorkPlan {
   /** Dispatcher errors already recorded for this payload: each distinct one is kept once (UD-08). */
   readonly reportedDispatchErrors = new Set<string>();
@@ -53,6 +55,8 @@ export class WorkPlan {
   readonly #waves = new Map<string, number>();
   readonly #running = new Set<string>();
   #loading = 0;
+  /** Workers found unloaded by the last `#collect` (kept, and empty, between calls). */
+  #missing = new Set<string>();
   #maxWave = 0;
   #workedSinceDispatch = false;
 
@@ -80,9 +84,10 @@ export class WorkPlan {
    * never been loaded; then it loads them first (a load failure is recorded, once).
    */
   ready(): MaybePromise<WorkTask[]> {
-    const missing = new Set<string>();
+    const missing = this.#missing;
     const tasks = this.#collect(missing);
     if (missing.size === 0) return tasks;
+    this.#missing = new Set();
     this.#loading++;
     const engine = this.ctx.engine;
     const loads = [...missing].map((name) =>
@@ -124,10 +129,10 @@ export class WorkPlan {
   /** The payload is done: say why any worker asked for never ran, and order `plugins_run`. */
   finish(): void {
     const { payload } = this.node;
-    const done = new Set(payload.results.plugins_run.workers);
+    const done = payload.results.plugins_run.workers;
     const signal = this.ctx.signal;
     for (const name of this.#requested.keys()) {
-      if (done.has(name) || this.#failed.has(name)) continue;
+      if (done.includes(name) || this.#failed.has(name)) continue;
       if (signal.aborted) this.#record(`Worker plugin ${name} did not run: ${cancelReason(signal)}`, name, cancelCode(signal));
       else this.#record(`Worker plugin ${name} did not run: its required workers never ran on this payload`, name, 'DEPENDENCY_UNSATISFIED');
     }
@@ -143,12 +148,19 @@ export class WorkPlan {
   }
 
   #collect(missing: Set<string>): WorkTask[] {
-    const tasks: WorkTask[] = [];
-    if (this.ctx.signal.aborted) return tasks;
+    if (this.ctx.signal.aborted) return NO_TASKS;
     // A payload runs a handful of workers: a list beats building a Set on every call.
     const done = this.node.payload.results.plugins_run.workers;
+    const engine = this.ctx.engine;
+    let tasks: WorkTask[] | undefined;
     for (const [name, wave] of this.#requested) {
       if (done.includes(name) || this.#running.has(name) || this.#failed.has(name)) continue;
+      const worker = engine.loadedWorker(name);
+      // Most workers require none: start them without walking a dependency tree.
+      if (worker && worker.requiredWorkers.size === 0) {
+        (tasks ??= []).push(this.#start(name, worker, wave));
+        continue;
+      }
       const runnable = new Map<string, Worker>();
       try {
         this.#resolve(name, [], 0, done, runnable, missing);
@@ -158,17 +170,18 @@ export class WorkPlan {
         this.#record(formatError(err), name, err.code);
         continue;
       }
-      for (const [n, worker] of runnable) {
-        if (this.#running.has(n) || done.includes(n)) continue;
-        let at = wave;
-        for (const r of worker.requiredWorkers) at = Math.max(at, (this.#waves.get(r) ?? 0) + 1);
-        this.#waves.set(n, at);
-        this.#maxWave = Math.max(this.#maxWave, at);
-        this.#running.add(n);
-        tasks.push({ node: this.node, worker, wave: at });
-      }
+      for (const [n, w] of runnable) if (!this.#running.has(n) && !done.includes(n)) (tasks ??= []).push(this.#start(n, w, wave));
     }
-    return tasks;
+    return tasks ?? NO_TASKS;
+  }
+
+  #start(name: string, worker: Worker, askedWave: number): WorkTask {
+    let wave = askedWave;
+    for (const r of worker.requiredWorkers) wave = Math.max(wave, (this.#waves.get(r) ?? 0) + 1);
+    this.#waves.set(name, wave);
+    if (wave > this.#maxWave) this.#maxWave = wave;
+    this.#running.add(name);
+    return { node: this.node, worker, wave };
   }
 
   /** Walk `name`'s required workers: those whose requirements have all run are runnable. */
