@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getMd5 } from 'rxstoq';
 import { main as handBuiltRun } from '../../examples/hand-built-run.js';
 import { main as redisBatch } from '../../examples/redis-batch.js';
+import { cleanEnv, ROOT } from '../helpers/cli.js';
 import { pendingCount, readResults, useTestRedis } from '../helpers/redis.js';
 import { png } from '../support/formats.js';
 import { pseudoRandom } from '../support/samples.js';
@@ -114,6 +116,21 @@ describe('redis batch: redis → scanItems → redis connector → bufferTime JS
     expect(await pendingCount(r.redis, k.stream, k.group)).toBe(0);
     // delete_acked: acknowledged entries are gone from the task stream.
     expect(await r.redis.xlen(k.stream)).toBe(0);
+  });
+
+  it('runs standalone from the build, its keys set through STOQ_REDIS__* like any plugin option', async () => {
+    const k = r.keys('standalone');
+    const batchFile = join(tempDir(), 'out.jsonl');
+    const { prefix: _prefix, ...names } = k;
+    const env = cleanEnv({ REDIS_URL: r.server.url, ...Object.fromEntries(Object.entries(names).map(([o, v]) => [`STOQ_REDIS__${o.toUpperCase()}`, v])) });
+    const child = spawn(process.execPath, [join(ROOT, 'dist/examples/redis-batch.js'), batchFile, 'alpha', 'beta'], { env, cwd: tempDir(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((done) => child.once('exit', done));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`2 entries taken, 2 saved to ${batchFile}`);
+    expect(readFileSync(batchFile, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(await pendingCount(r.redis, k.stream, k.group)).toBe(0);
   });
 
   it('entries whose batch could not be written are not acknowledged (the redis connector had saved them)', async () => {
