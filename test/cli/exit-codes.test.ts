@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stoq } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 describe('stoq exit codes: usage errors exit 2, help and version 0', () => {
   it.each([
@@ -39,6 +42,14 @@ describe('stoq exit codes: usage errors exit 2, help and version 0', () => {
       expect(out.status, `${level}: ${out.stderr}`).toBe(0);
       expect(JSON.parse(out.stdout).results[0].workers.hash.md5).toBe('9dd4e461268c8034f5c8564e155c67a6');
     }
+  });
+
+  it('--ratelimit with --threads above 1 is refused: one limit needs one pipeline', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a'), 'a');
+    const out = stoq(['scan', dir, '-a', 'hash', '--ratelimit', '1/1', '--threads', '4']);
+    expect(out.status).toBe(2);
+    expect(out.stderr.trim()).toBe('stoq: error: --ratelimit and --threads above 1 cannot be combined: the limit applies to one pipeline');
   });
 
   it('--ratelimit N/S is accepted on scan', () => {
