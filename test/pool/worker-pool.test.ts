@@ -15,8 +15,14 @@ afterEach(async () => {
 });
 
 const hex = (algo: string, data: Uint8Array) => createHash(algo).update(data).digest('hex');
-/** Tasks are posted after the current turn of the event loop; give the thread time to start one. */
-const started = () => new Promise((resolve) => setTimeout(resolve, 100));
+/** A CPU-bound task that never ends, and a promise that resolves once its thread has begun it. */
+function announcedSpin(pool: WorkerPool, options?: { signal?: AbortSignal }): { spin: Promise<unknown>; started: Promise<unknown> } {
+  const flag = new SharedArrayBuffer(4);
+  const spin = pool.call(TASKS, 'spinAnnounced', [flag], [], options);
+  // Atomics.waitAsync is in Node 20; this project's type libraries (ES2023) do not declare it.
+  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync(new Int32Array(flag), 0, 0);
+  return { spin, started: Promise.resolve(wait.value) };
+}
 
 describe('WorkerPool', () => {
   it('computes digests in a thread, identical to the main thread', async () => {
@@ -87,13 +93,13 @@ describe('WorkerPool', () => {
     const pool = make({ size: 1, tasksPerThread: 1 });
     const running = new AbortController();
     const waiting = new AbortController();
-    const spin = pool.call(TASKS, 'spin', [], [], { signal: running.signal });
+    const { spin, started } = announcedSpin(pool, { signal: running.signal });
     const queued = pool.call(TASKS, 'add', [1, 2], [], { signal: waiting.signal });
     expect(pool.stats.queued).toBe(1);
     waiting.abort(new Error('not needed'));
     await expect(queued).rejects.toThrow('not needed');
     expect(pool.stats.replaced).toBe(0);
-    await started();
+    await started;
     running.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(pool.stats.replaced).toBe(1);
@@ -104,11 +110,11 @@ describe('WorkerPool', () => {
   it('small tasks queued behind a terminated task on the same thread are run again on its replacement', async () => {
     const pool = make({ size: 1, tasksPerThread: 4 });
     const stop = new AbortController();
-    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    const { spin, started } = announcedSpin(pool, { signal: stop.signal });
     const data = Buffer.from('queued behind');
     const behind = pool.digest(data, ['md5']);
     expect(pool.stats.running).toBe(2);
-    await started();
+    await started;
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(await behind).toEqual([hex('md5', data)]);
@@ -117,10 +123,10 @@ describe('WorkerPool', () => {
   it('a task whose moved buffers died with its thread fails with a clear code instead of hanging', async () => {
     const pool = make({ size: 1, tasksPerThread: 4 });
     const stop = new AbortController();
-    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    const { spin, started } = announcedSpin(pool, { signal: stop.signal });
     const data = new Uint8Array([1, 2, 3]);
     const lost = pool.run({ op: 'digest', data, algorithms: ['md5'] }, [data.buffer]).catch((e: unknown) => e);
-    await started();
+    await started;
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(await lost).toMatchObject({ code: 'THREAD_TASK_LOST' });
@@ -129,10 +135,10 @@ describe('WorkerPool', () => {
   it('heavy tasks never wait behind another task in a thread: they wait in the pool for a free one', async () => {
     const pool = make({ size: 1, tasksPerThread: 4 });
     const stop = new AbortController();
-    const spin = pool.call(TASKS, 'spin', [], [], { signal: stop.signal });
+    const { spin, started } = announcedSpin(pool, { signal: stop.signal });
     const heavy = pool.call(TASKS, 'add', [1, 2]);
     expect(pool.stats).toMatchObject({ running: 1, queued: 1 });
-    await started();
+    await started;
     stop.abort(new Error('stop'));
     await expect(spin).rejects.toThrow('stop');
     expect(await heavy).toBe(3);
