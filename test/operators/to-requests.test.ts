@@ -1,6 +1,6 @@
 import { realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { from, lastValueFrom, of, toArray } from 'rxjs';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Payload, PayloadMeta, Request, RequestMeta, withItemMeta, type ArchiverPlugin, type ProviderItem } from 'rxstoq';
 import { Credits, ingest, toRequests } from 'rxstoq/operators';
@@ -126,7 +126,7 @@ describe('toRequests', () => {
   it('never errors the stream: items after a bad one still become requests', async () => {
     const s = await setup();
     const good = new Payload('good');
-    const requests = await lastValueFrom(of<ProviderItem>({ nope: {} }, good).pipe(toRequests(s.engine), toArray()));
+    const requests = await lastValueFrom(from<ProviderItem[]>([{ nope: {} }, good]).pipe(toRequests(s.engine), toArray()));
     expect(requests.map((r) => r.payloads[0])).toEqual([good]);
   });
 
