@@ -1,4 +1,4 @@
-import { from, lastValueFrom, of, toArray } from 'rxjs';
+import { from, lastValueFrom, of, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Payload, Request, RequestMeta, StoqError, StoqResponse } from 'rxstoq';
 import { createScanContext, extract, respond, type ScanContext } from 'rxstoq/operators';
@@ -37,6 +37,20 @@ describe('respond', () => {
     // `time` is when the response was built.
     expect(Date.parse(response!.time)).toBeGreaterThanOrEqual(before - 1);
     expect(Date.parse(response!.time)).toBeLessThanOrEqual(Date.now() + 1);
+  });
+
+  it('waits for what came before to complete and emits one response, however many values it saw', async () => {
+    const { ctx } = await context({}, [new Payload('only')]);
+    const responses: StoqResponse[] = [];
+    let completed = false;
+    const values = new Subject<number>();
+    values.pipe(respond(ctx)).subscribe({ next: (r) => responses.push(r), complete: () => (completed = true) });
+    values.next(1);
+    values.next(2);
+    expect(responses).toEqual([]);
+    values.complete();
+    expect(responses.map((r) => r.scan_id)).toEqual([ctx.scanId]);
+    expect(completed).toBe(true);
   });
 
   it('orders extracted payloads by extracting worker and index, not by which worker finished first', async () => {
