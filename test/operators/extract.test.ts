@@ -64,6 +64,16 @@ describe('extract', () => {
     expect(nodes[0]!.payload.results.plugins_run.workers).toEqual(['probe']);
   });
 
+  it('records the initial payloads as not scanned when maxRecursion is 0, as scanRequest does', async () => {
+    const payload = new Payload('root');
+    const { nodes, ctx } = await extractAll({ maxRecursion: 0 }, [payload], ['probe']);
+    expect(nodes).toHaveLength(1);
+    expect(payload.results.plugins_run.workers).toEqual([]);
+    expect(ctx.request.errors.map((e) => [e.payload_id, e.code, e.error])).toEqual([
+      [payload.payload_id, 'MAX_RECURSION', 'Final worker round (0) reached, unable to process payload'],
+    ]);
+  });
+
   it('emits a payload over maxPayloadSize but does not scan it, recording why', async () => {
     const big = new Payload('x'.repeat(100));
     const small = new Payload('small');

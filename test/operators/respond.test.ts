@@ -112,6 +112,15 @@ describe('respond', () => {
     expect(shared.extracted_from).toEqual([response.results[0]!.payload_id]);
   });
 
+  it('does not list a payload that extracts its own content as extracted by that worker', async () => {
+    const { ctx } = await context({ pluginOpts: { probe: { extract: ['root', 'child'] } } }, [new Payload('root')], ['probe']);
+    const response = await scanned(ctx);
+    expect(response.results.map((r) => [contentOf(ctx, r.payload_id), r.extracted_from.length, r.extracted_by])).toEqual([
+      ['root', 0, []],
+      ['child', 1, ['probe']],
+    ]);
+  });
+
   it('runs its @example as written', async () => {
     const { ctx } = await context({ pluginOpts: { probe: { extract: ['one', 'two'] } } }, [new Payload('hello')], ['probe']);
     const out = exampleConsole();
