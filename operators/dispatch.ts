@@ -30,17 +30,26 @@ export interface DispatchOptions {
 
 const unique = (names: string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
 
-function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<string>): MaybePromise<string[]> {
+// always_dispatch is fixed for an engine: cleaned once, not for every payload.
+const cleaned = new WeakMap<string[], string[]>();
+function alwaysDispatch(names: string[]): string[] {
+  let list = cleaned.get(names);
+  if (!list) cleaned.set(names, (list = unique(names)));
+  return list;
+}
+
+function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<string> | undefined): MaybePromise<string[]> {
   const { payload } = node;
   const { engine, request } = ctx;
   if (!payload.payload_meta.should_scan) return [];
   // The common case, no dispatchers configured, stays synchronous.
-  if (engine.dispatchers.length === 0) return engine.alwaysDispatch.length === 0 ? [] : unique(engine.alwaysDispatch);
+  if (engine.dispatchers.length === 0) return alwaysDispatch(engine.alwaysDispatch);
+  const seen = reported ?? new Set<string>();
   const record = (errors: StoqError[]) => {
     for (const e of errors) {
       const key = `${e.plugin_name}\0${e.error}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
+      if (seen.has(key)) continue;
+      seen.add(key);
       request.errors.push(e);
     }
   };
@@ -75,6 +84,6 @@ function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<strin
  */
 export function dispatch(ctx: ScanContext, options: DispatchOptions = {}): OperatorFunction<PayloadNode, Dispatch> {
   const wave = options.wave ?? 0;
-  const reported = options.reported ?? new Set<string>();
+  const reported = options.reported;
   return mergeMaybe((node) => thenMaybe(askDispatchers(ctx, node, reported), (workers): Dispatch => ({ node, workers, wave })), options.concurrency);
 }

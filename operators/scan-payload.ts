@@ -1,4 +1,4 @@
-import { EMPTY, expand, filter, from, mergeMap, of, tap, type Observable, type OperatorFunction } from 'rxjs';
+import { EMPTY, expand, from, mergeMap, Observable, of, type OperatorFunction } from 'rxjs';
 import { dispatch, type Dispatch } from './dispatch.js';
 import { isThenable } from './internal/maybe-async.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
@@ -6,6 +6,7 @@ import { recordCancelled, WorkPlan, type WorkTask } from './internal/work-plan.j
 import { work, type WorkOutcome } from './work.js';
 
 type Step = Dispatch | WorkOutcome;
+const NO_DISPATCH_OPTIONS = {};
 const isOutcome = (step: Step): step is WorkOutcome => 'extracted' in step;
 
 /** What follows one step: the workers it made ready, or another dispatch once the payload is quiet. */
@@ -22,7 +23,25 @@ function start(ctx: ScanContext, plan: WorkPlan, tasks: WorkTask[]): Observable<
   return wave === undefined ? EMPTY : of(plan.node).pipe(dispatch(ctx, { wave, reported: plan.reportedDispatchErrors }));
 }
 
-function scanOne(ctx: ScanContext, node: PayloadNode): Observable<WorkOutcome> {
+/** Only the workers' outcomes; the plan's last word (`finish`) comes before completion does. */
+function outcomes(plan: WorkPlan): OperatorFunction<Step, WorkOutcome> {
+  return (steps) =>
+    new Observable<WorkOutcome>((subscriber) =>
+      steps.subscribe({
+        next: (step) => {
+          if (isOutcome(step)) subscriber.next(step);
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          plan.finish();
+          subscriber.complete();
+        },
+      }),
+    );
+}
+
+/** One payload's scan, as `scanPayload` runs it for each payload node (and `extract` for each payload). */
+export function payloadScan(ctx: ScanContext, node: PayloadNode): Observable<WorkOutcome> {
   if (ctx.signal.aborted) {
     recordCancelled(ctx, node);
     return EMPTY;
@@ -31,11 +50,10 @@ function scanOne(ctx: ScanContext, node: PayloadNode): Observable<WorkOutcome> {
   const plan = new WorkPlan(ctx, node);
   plan.ask(node.initial ? ctx.startDispatch : node.payload.payload_meta.dispatch_to, 0);
   return of(node).pipe(
-    dispatch(ctx, { reported: plan.reportedDispatchErrors }),
+    // The payload's dispatcher errors are recorded once each however often they are asked.
+    dispatch(ctx, ctx.engine.dispatchers.length === 0 ? NO_DISPATCH_OPTIONS : { reported: plan.reportedDispatchErrors }),
     expand((step: Step) => next(ctx, plan, step)),
-    filter(isOutcome),
-    // tap's complete runs before completion reaches downstream, where the response is built.
-    tap({ complete: () => plan.finish() }),
+    outcomes(plan),
   );
 }
 
@@ -50,5 +68,5 @@ function scanOne(ctx: ScanContext, node: PayloadNode): Observable<WorkOutcome> {
  * from(ctx.nodes).pipe(scanPayload(ctx)).subscribe((o) => console.log(o.worker, o.extracted.length));
  */
 export function scanPayload(ctx: ScanContext, concurrency = Infinity): OperatorFunction<PayloadNode, WorkOutcome> {
-  return mergeMap((node) => scanOne(ctx, node), concurrency);
+  return mergeMap((node) => payloadScan(ctx, node), concurrency);
 }

@@ -23,43 +23,54 @@ export interface WorkOutcome {
   dispatchTo: string[];
 }
 
+function failed(ctx: ScanContext, outcome: WorkOutcome, err: unknown, log: () => Logger): WorkOutcome {
+  const { payload } = outcome.node;
+  if (ctx.log.isLevelEnabled('debug')) log().debug({ err }, 'worker failed');
+  ctx.request.errors.push(new StoqError(formatError(err, 'worker:failed to scan'), outcome.worker, payload.payload_id, errorCode(err)));
+  payload.results.plugins_run.workers.push(outcome.worker);
+  return outcome;
+}
+
+function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger): WorkOutcome {
+  let response;
+  try {
+    response = normaliseWorkerResponse(raw);
+  } catch (err) {
+    return failed(ctx, outcome, err, log);
+  }
+  const { payload } = outcome.node;
+  if (response) {
+    if (response.results !== null && response.results !== undefined) payload.results.workers[outcome.worker] = response.results;
+    if (response.errors.length > 0) ctx.request.errors.push(...response.errors);
+    outcome.extracted = response.extracted;
+    outcome.dispatchTo = response.dispatch_to;
+  }
+  // Listed whatever happened, so it never runs twice on this payload.
+  payload.results.plugins_run.workers.push(outcome.worker);
+  return outcome;
+}
+
+const NOTHING: never[] = [];
+
 function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePromise<WorkOutcome> {
   const { payload } = node;
   const name = worker.plugin_name;
-  const outcome: WorkOutcome = { node, worker: name, wave, extracted: [], dispatchTo: [] };
+  const outcome: WorkOutcome = { node, worker: name, wave, extracted: NOTHING, dispatchTo: NOTHING };
   // A child logger per call showed up in small-file profiles: made only if something logs.
   let child: Logger | undefined;
   const log = () => (child ??= ctx.log.child({ payload_id: payload.payload_id, plugin: name }));
-  const failed = (err: unknown) => {
-    if (ctx.log.isLevelEnabled('debug')) log().debug({ err }, 'worker failed');
-    ctx.request.errors.push(new StoqError(formatError(err, 'worker:failed to scan'), name, payload.payload_id, errorCode(err)));
-    payload.results.plugins_run.workers.push(name);
-    return outcome;
-  };
-  const answered = (raw: unknown) => {
-    let response;
-    try {
-      response = normaliseWorkerResponse(raw);
-    } catch (err) {
-      return failed(err);
-    }
-    if (response) {
-      if (response.results !== null && response.results !== undefined) payload.results.workers[name] = response.results;
-      if (response.errors.length > 0) ctx.request.errors.push(...response.errors);
-      outcome.extracted = response.extracted;
-      outcome.dispatchTo = response.dispatch_to;
-    }
-    // Listed whatever happened, so it never runs twice on this payload.
-    payload.results.plugins_run.workers.push(name);
-    return outcome;
-  };
   let raw: unknown;
   try {
     raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(payload, ctx.request, c), { signal: ctx.signal, log });
   } catch (err) {
-    return failed(err);
+    return failed(ctx, outcome, err, log);
   }
-  return isThenable(raw) ? (raw as Promise<unknown>).then(answered, failed) : answered(raw);
+  return isThenable(raw)
+    ? (raw as Promise<unknown>).then(
+        (r) => answered(ctx, outcome, r, log),
+        (err: unknown) => failed(ctx, outcome, err, log),
+      )
+    : answered(ctx, outcome, raw, log);
 }
 
 /**

@@ -34,28 +34,24 @@ export type LogSource = Logger | (() => Logger);
 /**
  * The CallContext handed to a plugin. Its AbortController and logger are made only when the plugin
  * reads them: most calls (hashing, a quick dispatcher) never do, and making them per call was a
- * measurable share of small-payload scan time. The getters are own properties so `{...ctx}` works.
+ * measurable share of small-payload scan time. Its fields are getters: read them, don't spread it.
  */
-class CallScope {
+class CallScope implements CallContext {
   #controller: AbortController | undefined;
   #abortedWith: unknown;
   #aborted = false;
-  #log: Logger | undefined;
-  readonly context: CallContext;
+  #log: Logger | LogSource;
 
   constructor(log: LogSource) {
-    const scope = this;
-    this.context = {
-      get signal() {
-        return scope.signal();
-      },
-      get log() {
-        return (scope.#log ??= typeof log === 'function' ? log() : log);
-      },
-    };
+    this.#log = log;
   }
 
-  signal(): AbortSignal {
+  get log(): Logger {
+    if (typeof this.#log === 'function') this.#log = this.#log();
+    return this.#log;
+  }
+
+  get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
       if (this.#aborted) this.#controller.abort(this.#abortedWith);
@@ -135,7 +131,7 @@ function callHolding<T>(
   };
   let result: T | Promise<T>;
   try {
-    result = call(scope.context);
+    result = call(scope);
   } catch (err) {
     release(outcomeOf(err));
     throw err;

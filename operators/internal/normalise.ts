@@ -48,9 +48,18 @@ function toPayloadMeta(v: unknown, field: string): PayloadMeta {
   return new PayloadMeta(v as PayloadMetaInit);
 }
 
+// Most answers have nothing extracted, no errors and no dispatch_to: they share these (read-only).
+const NO_EXTRACTED: NormalisedExtracted[] = [];
+const NO_ERRORS: StoqError[] = [];
+const NO_NAMES: string[] = [];
+const isEmpty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+
 export function normaliseWorkerResponse(v: unknown): NormalisedWorkerResponse | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw new InvalidPluginResponse(`expected a WorkerResponse, got ${Array.isArray(v) ? 'an array' : typeof v}`);
+  if (isEmpty(v.extracted) && isEmpty(v.errors) && isEmpty(v.dispatch_to)) {
+    return { results: v.results ?? null, extracted: NO_EXTRACTED, errors: NO_ERRORS, dispatch_to: NO_NAMES };
+  }
   const extracted = list(v.extracted, 'extracted', isObject, 'an ExtractedPayload').map((e, i) => {
     const content = e.content;
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) {

@@ -47,16 +47,20 @@ const NO_TASKS: WorkTask[] = [];
 
 export class WorkPlan {
   /** Dispatcher errors already recorded for this payload: each distinct one is kept once (UD-08). */
-  readonly reportedDispatchErrors = new Set<string>();
+  get reportedDispatchErrors(): Set<string> {
+    return (this.#reported ??= new Set());
+  }
+  #reported: Set<string> | undefined;
   /** name → the dependency wave in which it was asked for */
   readonly #requested = new Map<string, number>();
   /** Names that failed to load or resolve: reported once, never retried on this payload. */
-  readonly #failed = new Set<string>();
+  // Made on first failure: most payloads never have one.
+  #failed: Set<string> | undefined;
   readonly #waves = new Map<string, number>();
   readonly #running = new Set<string>();
   #loading = 0;
   /** Workers found unloaded by the last `#collect` (kept, and empty, between calls). */
-  #missing = new Set<string>();
+  #missing: Set<string> | undefined;
   #maxWave = 0;
   #workedSinceDispatch = false;
 
@@ -84,15 +88,15 @@ export class WorkPlan {
    * never been loaded; then it loads them first (a load failure is recorded, once).
    */
   ready(): MaybePromise<WorkTask[]> {
-    const missing = this.#missing;
+    const missing = (this.#missing ??= new Set());
     const tasks = this.#collect(missing);
     if (missing.size === 0) return tasks;
-    this.#missing = new Set();
+    this.#missing = undefined;
     this.#loading++;
     const engine = this.ctx.engine;
     const loads = [...missing].map((name) =>
       engine.loadWorker(name).catch((err: unknown) => {
-        this.#failed.add(name);
+        (this.#failed ??= new Set()).add(name);
         this.#record(formatError(err, `Worker plugin ${name} failed to load`), name, 'PLUGIN_LOAD_FAILED');
       }),
     );
@@ -132,7 +136,7 @@ export class WorkPlan {
     const done = payload.results.plugins_run.workers;
     const signal = this.ctx.signal;
     for (const name of this.#requested.keys()) {
-      if (done.includes(name) || this.#failed.has(name)) continue;
+      if (done.includes(name) || this.#failed?.has(name)) continue;
       if (signal.aborted) this.#record(`Worker plugin ${name} did not run: ${cancelReason(signal)}`, name, cancelCode(signal));
       else this.#record(`Worker plugin ${name} did not run: its required workers never ran on this payload`, name, 'DEPENDENCY_UNSATISFIED');
     }
@@ -154,7 +158,7 @@ export class WorkPlan {
     const engine = this.ctx.engine;
     let tasks: WorkTask[] | undefined;
     for (const [name, wave] of this.#requested) {
-      if (done.includes(name) || this.#running.has(name) || this.#failed.has(name)) continue;
+      if (done.includes(name) || this.#running.has(name) || this.#failed?.has(name)) continue;
       const worker = engine.loadedWorker(name);
       // Most workers require none: start them without walking a dependency tree.
       if (worker && worker.requiredWorkers.size === 0) {
@@ -166,7 +170,7 @@ export class WorkPlan {
         this.#resolve(name, [], 0, done, runnable, missing);
       } catch (err) {
         if (!(err instanceof DependencyError)) throw err;
-        this.#failed.add(name);
+        (this.#failed ??= new Set()).add(name);
         this.#record(formatError(err), name, err.code);
         continue;
       }
@@ -189,7 +193,7 @@ export class WorkPlan {
     if (chain.includes(name)) throw new DependencyError(`Circular required plugin dependency found, unable to process plugin ${name}`);
     const maxDepth = this.ctx.engine.maxRequiredWorkerDepth;
     if (depth > maxDepth) throw new DependencyError(`Max required plugin depth ${maxDepth} reached, unable to generate additional tasks`);
-    if (this.#failed.has(name)) return;
+    if (this.#failed?.has(name)) return;
     const worker = this.ctx.engine.loadedWorker(name);
     if (!worker) {
       missing.add(name);

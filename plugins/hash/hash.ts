@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, type CallContext, type Payload } from 'rxstoq';
 
@@ -12,7 +12,7 @@ const OptionsSchema = z.object({
 /** Below this, reading `ctx.signal` (which makes an AbortController) costs more than hashing could ever overrun. */
 const ABORTABLE_FROM = 1024 * 1024;
 
-const hex = (algorithm: string, bytes: Uint8Array) => createHash(algorithm).update(bytes).digest('hex');
+const hex = (algorithm: string, bytes: Uint8Array) => hash(algorithm, bytes, 'hex');
 
 /**
  * md5, sha1 and sha256 of the payload, keyed and ordered as upstream's hash plugin
