@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
-import { itemDoneCallback, type ItemOutcome, type ProviderItem } from '../src/plugin/provider-item.js';
+import { itemDoneCallback, releaseCreditOf, type ItemOutcome, type ProviderItem } from '../src/plugin/provider-item.js';
 import type { Credits } from './credits.js';
 import type { Engine } from './internal/engine.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
@@ -21,7 +21,8 @@ async function tellProvider(engine: Engine, scanned: ScannedItem, credits?: Cred
   } catch (err) {
     engine.log.error({ err }, `Provider acknowledgement failed: ${formatError(err)}`);
   } finally {
-    credits?.release();
+    // Only items pulled with a credit give one back (a pushing provider's items took none).
+    if (releaseCreditOf(scanned.item)) credits?.release();
   }
   return { item: scanned.item, responses: scanned.responses.length, ...outcome };
 }

@@ -1,10 +1,10 @@
-import { EMPTY, expand, Observable, of, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
+import { EMPTY, expand, Observable, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
 import { Payload, toBuffer } from '../src/model/payload.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { getSha256 } from '../src/hashing.js';
 import { LIMIT_CODES } from '../src/config/limits.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
-import { scanPayload } from './scan-payload.js';
+import { payloadScan } from './scan-payload.js';
 import type { WorkOutcome } from './work.js';
 
 /** Whether a payload may be scanned; records why not (size budget, depth) when it may not. */
@@ -22,11 +22,11 @@ function admit(ctx: ScanContext, node: PayloadNode): boolean {
     );
     return false;
   }
-  if (!node.initial && node.depth >= maxRecursion) {
+  if (node.depth >= maxRecursion) {
     ctx.request.errors.push(new StoqError(`Final worker round (${maxRecursion}) reached, unable to process payload`, null, payload.payload_id, 'MAX_RECURSION'));
     return false;
   }
-  return node.depth < maxRecursion;
+  return true;
 }
 
 /**
@@ -129,7 +129,7 @@ function extractedNodes(ctx: ScanContext): OperatorFunction<WorkOutcome, Payload
 export function extract(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<PayloadNode> {
   return expand(
     (node: PayloadNode) =>
-      admit(ctx, node) ? of(node).pipe(scanPayload(ctx), extractedNodes(ctx)) : EMPTY,
+      admit(ctx, node) ? payloadScan(ctx, node).pipe(extractedNodes(ctx)) : EMPTY,
     concurrency,
   );
 }

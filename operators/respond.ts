@@ -1,4 +1,4 @@
-import { map, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { StoqResponse } from '../src/model/stoq-response.js';
 import type { Edge, PayloadNode, ScanContext } from './internal/scan-context.js';
 
@@ -16,7 +16,7 @@ const compareOrder = (a: Array<number | string>, b: Array<number | string>): num
  * extraction in turn, children ordered by their parent's place, the wave and name of the worker
  * that extracted them, and their index in that worker's answer. Never depends on timing.
  */
-export function orderPayloads(ctx: ScanContext): void {
+function orderPayloads(ctx: ScanContext): void {
   const rank = new Map<PayloadNode, number>();
   const ordered: PayloadNode[] = [];
   const byDepth = new Map<number, PayloadNode[]>();
@@ -52,6 +52,8 @@ function relink(node: PayloadNode, rank: Map<PayloadNode, number>): void {
   const from = new Set(node.given?.from ?? []);
   const by = new Set(node.given?.by ?? []);
   for (const e of edges) {
+    // A payload that re-extracts its own content is not its own parent (UD-10), but the worker
+    // stays in extracted_by, as upstream's test_scan_with_duplicate_extracted_payloads expects.
     if (e.parent !== node) from.add(e.parent.payload.payload_id);
     by.add(e.worker);
   }
@@ -60,17 +62,27 @@ function relink(node: PayloadNode, rank: Map<PayloadNode, number>): void {
 }
 
 /** Build the response once every payload is done: ordered results, `time` = completion time. */
-export function toResponse(ctx: ScanContext): StoqResponse {
+function toResponse(ctx: ScanContext): StoqResponse {
   orderPayloads(ctx);
   return new StoqResponse({ request: ctx.request, scan_id: ctx.scanId });
 }
 
 /**
- * The respond stage as an operator: whatever came before signals completion; one response out.
+ * The respond stage: waits for what came before to complete (its values are ignored: the
+ * results live on the request), then emits the one response.
  *
  * @example
- * from(ctx.nodes.slice()).pipe(extract(ctx), toArray(), respond(ctx)).subscribe((response) => console.log(response.results.length));
+ * from(ctx.nodes.slice()).pipe(extract(ctx), respond(ctx)).subscribe((response) => console.log(response.results.length));
  */
 export function respond<T>(ctx: ScanContext): OperatorFunction<T, StoqResponse> {
-  return map(() => toResponse(ctx));
+  return (source) =>
+    new Observable<StoqResponse>((subscriber) =>
+      source.subscribe({
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          subscriber.next(toResponse(ctx));
+          subscriber.complete();
+        },
+      }),
+    );
 }

@@ -7,6 +7,10 @@ import type { Engine } from './internal/engine.js';
 import { scanRequest } from './scan-request.js';
 import { toRequests } from './to-requests.js';
 
+const CANCELLED = new Set(['REQUEST_CANCELLED', 'SCAN_CANCELLED']);
+const wasCancelled = (response: StoqResponse) => response.errors.some((e) => e.code !== undefined && e.code !== null && CANCELLED.has(e.code));
+const reasonOf = (signal: AbortSignal) => (signal.reason as { message?: string } | undefined)?.message ?? String(signal.reason);
+
 /** A provider item with the responses of its requests: what `connect` saves and `acknowledge` reports. */
 export interface ScannedItem {
   item: ProviderItem;
@@ -55,6 +59,9 @@ export function scanItems(engine: Engine, options: ScanItemsOptions = {}): Opera
       }),
       map((s) => {
         if (s.responses.length === 0 && s.errors.length === 0) s.errors.push('the item could not be turned into a request');
+        // Cut short by a stopping run: what was found is saved, but the item is not done, so a
+        // queue must deliver it again rather than acknowledge it.
+        if (signal?.aborted && s.responses.some(wasCancelled)) s.errors.push(`the scan was cancelled: ${reasonOf(signal)}`);
         return s;
       }),
     );

@@ -50,7 +50,8 @@ export function mergeMaybe<T, R>(project: (value: T) => MaybePromise<R>, concurr
       };
       const upstream = source.subscribe({
         next: (value) => {
-          if (active < concurrency) run(value);
+          // Values already waiting go first, even when this one arrives re-entrantly.
+          if (active < concurrency && (waiting === undefined || waiting.length === 0)) run(value);
           else (waiting ??= []).push(value);
         },
         error: (err: unknown) => subscriber.error(err),

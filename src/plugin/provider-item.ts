@@ -73,6 +73,17 @@ export function itemMeta(item: unknown): ItemMeta | undefined {
   return (item as { [ITEM_META]?: ItemMeta })[ITEM_META];
 }
 
+/** Items emitted by `pullFrom`, each holding one credit until it is acknowledged. */
+const carriesCredit = new WeakSet<object>();
+
+/**
+ * Whether `item` holds a credit (it came through `pullFrom`), forgetting it: a credit goes back
+ * once. Items a provider pushes without asking took none and must give none back.
+ */
+export function releaseCreditOf(item: unknown): boolean {
+  return typeof item === 'object' && item !== null && carriesCredit.delete(item);
+}
+
 /**
  * An Observable over an async source that pulls the next item only when the engine grants a
  * credit, and stops pulling (calling the iterator's `return`) when unsubscribed or aborted.
@@ -101,6 +112,7 @@ export function pullFrom<T>(context: IngestContext, source: AsyncIterable<T> | I
           const step = await iterator.next();
           if (step.done) break;
           held = false; // the item carries it now; `acknowledge` gives it back
+          if (typeof step.value === 'object' && step.value !== null) carriesCredit.add(step.value);
           subscriber.next(step.value);
         }
         giveBack();

@@ -342,11 +342,9 @@ describe('credits', () => {
     expect(credits.outstanding).toBe(0);
   }, 5000);
 
-  // KNOWN BUG (reported to the operators' owner; flip `it.fails` to `it` once fixed): `acknowledge`
-  // gives a credit back for every item, also for items of a provider that pushes (a plain
-  // Observable, not pullFrom) and so never took one. Each such acknowledgement frees a credit a
-  // pulled item holds, and the pulled provider reads past the limit.
-  it.fails('items of a pushing provider do not free the credits pulled items hold', async () => {
+  // A provider that pushes (a plain Observable, not pullFrom) takes no credits, so acknowledging
+  // its items must not free the credits pulled items hold.
+  it('items of a pushing provider do not free the credits pulled items hold', async () => {
     const log = createLogger({ level: 'silent' });
     const engine = createEngine({ manager: new PluginManager({ log, includeBundled: false, packageRoots: [] }), log });
     const credits = new Credits(1);

@@ -1,9 +1,15 @@
 import { from, lastValueFrom, of, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { onItemDone, Payload, Request, type ItemOutcome, type Provider } from 'rxstoq';
+import { firstValueFrom } from 'rxjs';
+import { createLogger, onItemDone, Payload, pullFrom, Request, type ItemOutcome, type Provider } from 'rxstoq';
 import { acknowledge, connect, Credits, ingest, scanItems, scanRequest, type ItemReceipt, type ScannedItem } from 'rxstoq/operators';
 import type { TallyProvider } from '../fixtures/operator-plugins/tally_provider/tally_provider.js';
 import { capturingLogger, docExample, runExample, setup } from './support.js';
+
+/** The item as a pulled provider hands it over: through `pullFrom`, holding one of `credits`. */
+async function pulled<T extends object>(credits: Credits, item: T): Promise<T> {
+  return firstValueFrom(pullFrom({ signal: new AbortController().signal, demand: credits, log: createLogger({ level: 'silent' }) }, [item]));
+}
 
 /** A provider item that records every acknowledgement it gets. */
 function trackedItem(text: string, callback?: (outcome: ItemOutcome) => void | Promise<void>) {
@@ -19,8 +25,9 @@ describe('acknowledge', () => {
   it('tells the provider once that an item went well, gives its credit back and emits a receipt', async () => {
     const s = await setup();
     const credits = new Credits(2);
-    await credits.acquire();
     const { item, outcomes } = trackedItem('fine');
+    await pulled(credits, item);
+    expect(credits.outstanding).toBe(1);
     const response = await lastValueFrom(scanRequest(s.engine, new Request({ payloads: [item] }), ['hash']));
 
     const receipts = await lastValueFrom(of<ScannedItem>({ item, responses: [response], errors: [] }).pipe(acknowledge(s.engine, credits), toArray()));
@@ -33,8 +40,8 @@ describe('acknowledge', () => {
   it('tells the provider why an item failed: its errors, joined', async () => {
     const s = await setup();
     const credits = new Credits(1);
-    await credits.acquire();
     const { item, outcomes } = trackedItem('unlucky');
+    await pulled(credits, item);
     const errors = ['no such source archiver', 'connector:failed to save: disk full'];
 
     const [receipt] = await lastValueFrom(of<ScannedItem>({ item, responses: [], errors }).pipe(acknowledge(s.engine, credits), toArray()));
@@ -63,12 +70,13 @@ describe('acknowledge', () => {
     const { log, records } = capturingLogger();
     const s = await setup({ log });
     const credits = new Credits(2);
-    await credits.acquire();
-    await credits.acquire();
     const bad = trackedItem('bad', () => {
       throw new Error('XACK refused');
     });
     const good = trackedItem('good');
+    await pulled(credits, bad.item);
+    await pulled(credits, good.item);
+    expect(credits.outstanding).toBe(2);
 
     const receipts = await lastValueFrom(
       from<ScannedItem[]>([
@@ -92,10 +100,20 @@ describe('acknowledge', () => {
   it('acknowledges items without a callback too: receipt emitted, credit given back', async () => {
     const s = await setup();
     const credits = new Credits(1);
-    await credits.acquire();
-    const item = new Payload('nobody listens');
+    const item = await pulled(credits, new Payload('nobody listens'));
     const receipts = await lastValueFrom(of<ScannedItem>({ item, responses: [], errors: [] }).pipe(acknowledge(s.engine, credits), toArray()));
     expect(receipts).toEqual([{ item, responses: 0, ok: true }]);
+    expect(credits.outstanding).toBe(0);
+  });
+
+  it('gives no credit back for an item that took none (a provider that pushes)', async () => {
+    const s = await setup();
+    const credits = new Credits(2);
+    const held = await pulled(credits, new Payload('pulled'));
+    const pushed = new Payload('pushed');
+    await lastValueFrom(of<ScannedItem>({ item: pushed, responses: [], errors: [] }).pipe(acknowledge(s.engine, credits)));
+    expect(credits.outstanding).toBe(1);
+    await lastValueFrom(of<ScannedItem>({ item: held, responses: [], errors: [] }).pipe(acknowledge(s.engine, credits)));
     expect(credits.outstanding).toBe(0);
   });
 

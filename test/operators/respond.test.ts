@@ -112,11 +112,11 @@ describe('respond', () => {
     expect(shared.extracted_from).toEqual([response.results[0]!.payload_id]);
   });
 
-  it('does not list a payload that extracts its own content as extracted by that worker', async () => {
+  it('a payload that extracts its own content is not its own parent, but keeps the worker in extracted_by (as upstream)', async () => {
     const { ctx } = await context({ pluginOpts: { probe: { extract: ['root', 'child'] } } }, [new Payload('root')], ['probe']);
     const response = await scanned(ctx);
     expect(response.results.map((r) => [contentOf(ctx, r.payload_id), r.extracted_from.length, r.extracted_by])).toEqual([
-      ['root', 0, []],
+      ['root', 0, ['probe']],
       ['child', 1, ['probe']],
     ]);
   });
