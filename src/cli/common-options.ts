@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseRateLimit } from '../../operators/rate-limit.js';
+import { parseRateLimit } from '../../operators/index.js';
 import { CONFIG_FILE_NAME } from '../config/load-config.js';
 import { normaliseLevel } from '../log/logger.js';
 import { RequestMeta } from '../model/request-meta.js';
