@@ -15,6 +15,8 @@ describe('stoq exit codes: usage errors exit 2, help and version 0', () => {
     [['scan', '-', '--log-level', 'loud'], /Invalid log level "loud"/],
     [['scan', '-', '--ratelimit', 'abc'], /Invalid ratelimit "abc": expected "N\/S"/],
     [['run', '--ratelimit', '5/0'], /S \(the window in seconds\) must be greater than 0/],
+    [['run', '--grace', 'abc'], /--grace expects a number of seconds >= 0, got "abc"/],
+    [['run', '--grace', '-1'], /--grace expects a number of seconds >= 0, got "-1"/],
     [['scan', '-', '-R', 'no_such_dispatcher'], /"no_such_dispatcher" is invalid or does not exist/],
   ])('%j exits 2 and says what was wrong, without a stack trace', (args, message) => {
     const out = stoq(args, { input: 'x' });

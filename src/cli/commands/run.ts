@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { closeLogFile } from '../../log/logger.js';
 import { CliError } from '../cli-error.js';
 import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
@@ -7,14 +7,23 @@ import { stdoutClosed } from '../stdout-closed.js';
 
 interface RunFlags extends CommonFlags {
   providers?: string[];
-  grace?: string;
+  grace: number;
+}
+
+/** `--grace`: seconds, fractions allowed; anything else is a usage error naming the flag and value. */
+function graceSeconds(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--grace expects a number of seconds >= 0, got "${raw}"`);
+  return n;
 }
 
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('consume providers until they finish or SIGINT/SIGTERM; results go to connectors')
     .option('-P, --providers <plugins...>', 'provider plugins')
-    .option('--grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight scans may finish before they are cancelled', '30');
+    .addOption(
+      new Option('--grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight scans may finish before they are cancelled').argParser(graceSeconds).default(30),
+    );
   return addCommonOptions(cmd).action(async (flags: RunFlags) => {
     const stoq = cliStoq({ ...stoqOptionsFrom(flags), providers: splitNames(flags.providers) });
     const stop = new AbortController();
@@ -45,7 +54,7 @@ export function runCommand(): Command {
         requestMeta: requestMetaFrom(flags),
         addStartDispatch: splitNames(flags.startDispatch),
         signal: stop.signal,
-        graceSeconds: Number(flags.grace),
+        graceSeconds: flags.grace,
       });
       stoq.log.info({ items: summary.items, responses: summary.responses, failures: summary.failures.length }, 'run finished');
     } finally {
