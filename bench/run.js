@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOQ = join(ROOT, 'bin', 'stoq.js');
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'small,large,small100k,nested,mixed' },
+    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed' },
     modes: { type: 'string', default: 'baseline,library,cli,provider' },
     corpus: { type: 'string', default: join(ROOT, 'bench', '.corpus') },
     profile: { type: 'boolean', default: false },
@@ -25,7 +25,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: npm run bench -- [--only small,large,small100k,nested,mixed] [--modes baseline,library,cli,provider]
+  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed] [--modes baseline,library,cli,provider]
                        [--corpus DIR] [--profile] [--pool-size N]
 --profile writes V8 CPU profiles (--cpu-prof) of every library/CLI/provider run to bench/reports/profiles/.`);
   process.exit(0);
@@ -222,6 +222,13 @@ const check = (name, ok, detail) => {
 
 const started = Date.now();
 const results = {};
+
+if (only.has('overhead')) {
+  log('\n== engine overhead: CPU per Stoq.scan of a 1-byte payload, 16 in flight ==');
+  const r = (results.overhead = await runScript('scan-overhead.js', [], 'overhead'));
+  log(`  hash worker: ${r.hash.bestUsPerScan.toFixed(1)} µs best, ${r.hash.medianUsPerScan.toFixed(1)} µs median; no worker: ${r.none.bestUsPerScan.toFixed(1)} µs best`);
+  check('engine overhead, Stoq.scan with the hash worker on a tiny payload ≤ 20 µs CPU', r.hash.bestUsPerScan <= 20, `${r.hash.bestUsPerScan.toFixed(1)} µs (best of 7 rounds; median ${r.hash.medianUsPerScan.toFixed(1)} µs)`);
+}
 
 if (only.has('small')) {
   log('\n== small files: 5,000 × 1–64 KiB, hash worker ==');
