@@ -7,8 +7,9 @@ export interface PluginConfig {
   name: string;
   manifest: Manifest;
   /**
-   * Merged options, keys lower-cased (pluginOpts > STOQ_<NAME>__<OPTION> env > config file >
-   * manifest), typed and validated by the plugin's `optionsSchema`, its defaults filled in.
+   * Merged options, keys lower-cased (pluginOpts > `STOQ_<PLUGIN>__<OPTION>` environment variable,
+   * double underscore > config file > manifest), typed and validated by the plugin's
+   * `optionsSchema`, its defaults filled in.
    */
   options: Record<string, unknown>;
   /** Folder that holds the manifest; relative option paths (rules, templates) resolve from here. */
