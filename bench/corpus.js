@@ -132,7 +132,14 @@ function* walk(dir, maxSize = 16 * MiB, depth = 0) {
  * between machines a little; the selection among them is fixed (sorted walk, seeded choice).
  */
 function mixedFormats(dir, spec) {
-  const roots = ['/usr/bin', '/usr/lib/x86_64-linux-gnu', '/usr/share/doc', '/usr/share/icons', '/usr/share/pixmaps', new URL('../node_modules', import.meta.url).pathname];
+  const roots = [
+    '/usr/bin',
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/share/doc',
+    '/usr/share/icons',
+    '/usr/share/pixmaps',
+    new URL('../node_modules', import.meta.url).pathname,
+  ];
   const next = rng(spec.seed);
   const picked = new Map(MAGIC.map(([k]) => [k, []]));
   const head = Buffer.alloc(512);

@@ -77,10 +77,14 @@ async function once(processes, providerConsumers) {
   const pluginOpts = Object.entries({ ...names, redis_url: url, results_maxlen: 0 }).map(([k, v]) => `redis:${k}=${v}`);
   const started = Date.now();
   const children = Array.from({ length: processes }, () =>
-    spawn(process.execPath, [STOQ, 'run', '--config-file', config, '-P', 'redis', '-C', 'redis', '-a', 'hash', '--log-level', 'warn', '--plugin-opts', ...pluginOpts], {
-      env: { ...process.env, HOME: home, STOQ_HOME: home },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
+    spawn(
+      process.execPath,
+      [STOQ, 'run', '--config-file', config, '-P', 'redis', '-C', 'redis', '-a', 'hash', '--log-level', 'warn', '--plugin-opts', ...pluginOpts],
+      {
+        env: { ...process.env, HOME: home, STOQ_HOME: home },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    ),
   );
   const waitFor = async (n) => {
     let len;
@@ -122,18 +126,33 @@ for (const pc of list(opts['provider-consumers'])) {
     const runs = [];
     for (let r = 0; r < RUNS; r++) {
       const result = await once(k, pc);
-      log(`  processes=${k} provider_consumers=${pc} run ${r + 1}: ${result.rate.toFixed(0)} tasks/s, ${result.cpuPerTask.toFixed(2)} CPU ms/task + Redis ${result.redisPerTask.toFixed(3)} (wall ${result.wall.toFixed(2)} s)`);
+      log(
+        `  processes=${k} provider_consumers=${pc} run ${r + 1}: ${result.rate.toFixed(0)} tasks/s, ${result.cpuPerTask.toFixed(2)} CPU ms/task + Redis ${result.redisPerTask.toFixed(3)} (wall ${result.wall.toFixed(2)} s)`,
+      );
       runs.push(result);
     }
     const rates = runs.map((x) => x.rate);
-    rows.push({ k, pc, rate: median(rates), min: Math.min(...rates), max: Math.max(...rates), wall: median(runs.map((x) => x.wall)), cpu: median(runs.map((x) => x.cpuPerTask)), redisCpu: median(runs.map((x) => x.redisPerTask)) });
+    rows.push({
+      k,
+      pc,
+      rate: median(rates),
+      min: Math.min(...rates),
+      max: Math.max(...rates),
+      wall: median(runs.map((x) => x.wall)),
+      cpu: median(runs.map((x) => x.cpuPerTask)),
+      redisCpu: median(runs.map((x) => x.redisPerTask)),
+    });
   }
 }
 console.log(`\n${machine}; ${TASKS} × ${SIZE} B tasks after ${WARMUP} warm-up, -a hash, results to a stream\n`);
-console.log('| `stoq run` processes | provider_consumers | tasks/s (median) | range | consumer CPU ms/task | Redis CPU ms/task | wall s incl. start and warm-up |');
+console.log(
+  '| `stoq run` processes | provider_consumers | tasks/s (median) | range | consumer CPU ms/task | Redis CPU ms/task | wall s incl. start and warm-up |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.k} | ${r.pc} | ${r.rate.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.cpu.toFixed(2)} | ${r.redisCpu.toFixed(3)} | ${r.wall.toFixed(2)} |`);
+  console.log(
+    `| ${r.k} | ${r.pc} | ${r.rate.toFixed(0)} | ${r.min.toFixed(0)}–${r.max.toFixed(0)} | ${r.cpu.toFixed(2)} | ${r.redisCpu.toFixed(3)} | ${r.wall.toFixed(2)} |`,
+  );
 }
 log(`load after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 redis.disconnect();

@@ -72,7 +72,11 @@ const nodeArgs = (name) => (opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join
 /** A runner script that prints its result as JSON on its last line. */
 function runScript(script, args, name) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs(name), join(ROOT, 'bench', 'runners', script), ...args], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs(name), join(ROOT, 'bench', 'runners', script), ...args], {
+      cwd: ROOT,
+      env: baseEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -138,7 +142,17 @@ async function runCli(args, name, { startup = 0, metrics = true, capture = false
   // and plugin loading excluded, whatever they cost). Few: wall time minus the measured startup.
   // (`perLine: false` when the output is one indented response: its lines are not results.)
   const steady = perLine && lines >= 100 ? ((lastLineAt - firstLineAt) / 1000) * (lines / (lines - 1)) : undefined;
-  return { lines, outputBytes, wall, seconds: steady ?? Math.max(wall - startup, 1e-3), timing: steady ? 'first-to-last result' : 'wall - startup', latency, maxRssKiB, cpuSeconds, stdout: capture ? Buffer.concat(chunks).toString('utf8') : undefined };
+  return {
+    lines,
+    outputBytes,
+    wall,
+    seconds: steady ?? Math.max(wall - startup, 1e-3),
+    timing: steady ? 'first-to-last result' : 'wall - startup',
+    latency,
+    maxRssKiB,
+    cpuSeconds,
+    stdout: capture ? Buffer.concat(chunks).toString('utf8') : undefined,
+  };
 }
 
 function vmHwm(pid) {
@@ -173,7 +187,9 @@ const record = (corpus, mode, info, r, extra = {}) => {
     ...extra,
   };
   rows.push(row);
-  log(`  ${mode.padEnd(9)} ${row.filesPerSec.toFixed(0).padStart(7)} files/s ${row.mbPerSec.toFixed(1).padStart(7)} MB/s  peak RSS ${row.peakRssMB?.toFixed(0) ?? '?'} MB`);
+  log(
+    `  ${mode.padEnd(9)} ${row.filesPerSec.toFixed(0).padStart(7)} files/s ${row.mbPerSec.toFixed(1).padStart(7)} MB/s  peak RSS ${row.peakRssMB?.toFixed(0) ?? '?'} MB`,
+  );
   return row;
 };
 
@@ -206,7 +222,19 @@ async function hashModes(corpus, info, { baseline = true, modes: only = ['librar
     out.cli.ratio = ratio(out.cli);
   }
   if (modes.has('provider') && only.includes('provider') && hasPlugin('filedir') && hasPlugin('stdout')) {
-    const args = (dir) => ['run', '-P', 'filedir', '-C', 'stdout', '-a', 'hash', '--plugin-opts', `filedir:source_dir=${dir}`, 'filedir:recursive=true', ...pool];
+    const args = (dir) => [
+      'run',
+      '-P',
+      'filedir',
+      '-C',
+      'stdout',
+      '-a',
+      'hash',
+      '--plugin-opts',
+      `filedir:source_dir=${dir}`,
+      'filedir:recursive=true',
+      ...pool,
+    ];
     const startup = await startupOf(args);
     const r = await runCli(args(info.dir), `${corpus}-provider`, { startup });
     if (r.lines !== info.files) throw new Error(`provider mode saved ${r.lines} results for ${info.files} files`);
@@ -226,8 +254,14 @@ const results = {};
 if (only.has('overhead')) {
   log('\n== engine overhead: CPU per Stoq.scan of a 1-byte payload, 16 in flight ==');
   const r = (results.overhead = await runScript('scan-overhead.js', [], 'overhead'));
-  log(`  hash worker: ${r.hash.bestUsPerScan.toFixed(1)} µs best, ${r.hash.medianUsPerScan.toFixed(1)} µs median; no worker: ${r.none.bestUsPerScan.toFixed(1)} µs best`);
-  check('engine overhead, Stoq.scan with the hash worker on a tiny payload ≤ 20 µs CPU', r.hash.bestUsPerScan <= 20, `${r.hash.bestUsPerScan.toFixed(1)} µs (best of 7 rounds; median ${r.hash.medianUsPerScan.toFixed(1)} µs)`);
+  log(
+    `  hash worker: ${r.hash.bestUsPerScan.toFixed(1)} µs best, ${r.hash.medianUsPerScan.toFixed(1)} µs median; no worker: ${r.none.bestUsPerScan.toFixed(1)} µs best`,
+  );
+  check(
+    'engine overhead, Stoq.scan with the hash worker on a tiny payload ≤ 20 µs CPU',
+    r.hash.bestUsPerScan <= 20,
+    `${r.hash.bestUsPerScan.toFixed(1)} µs (best of 7 rounds; median ${r.hash.medianUsPerScan.toFixed(1)} µs)`,
+  );
 }
 
 if (only.has('small')) {
@@ -235,7 +269,12 @@ if (only.has('small')) {
   const info = ensureCorpus(opts.corpus, 'small', log);
   const r = (results.small = await hashModes('small', info));
   for (const m of ['library', 'cli']) {
-    if (r[m] && r.base) check(`small files, ${m} ≥ 1.0× raw single-core baseline`, r[m].ratio >= 1.0, `${r[m].ratio.toFixed(2)}× (${r[m].filesPerSec.toFixed(0)} vs ${r.base.filesPerSec.toFixed(0)} files/s)`);
+    if (r[m] && r.base)
+      check(
+        `small files, ${m} ≥ 1.0× raw single-core baseline`,
+        r[m].ratio >= 1.0,
+        `${r[m].ratio.toFixed(2)}× (${r[m].filesPerSec.toFixed(0)} vs ${r.base.filesPerSec.toFixed(0)} files/s)`,
+      );
   }
 }
 
@@ -251,7 +290,11 @@ if (only.has('large')) {
     if (!r[m]) continue;
     const target = 0.9 * bound.mbPerSec * inUse;
     r[m].boundRatio = r[m].mbPerSec / (bound.mbPerSec * inUse);
-    check(`large files, ${m} ≥ 0.9× hashing bound × ${inUse} cores`, r[m].mbPerSec >= target, `${r[m].mbPerSec.toFixed(0)} MB/s vs target ${target.toFixed(0)} MB/s (${r[m].boundRatio.toFixed(2)}× of ${inUse} × ${bound.mbPerSec.toFixed(0)})`);
+    check(
+      `large files, ${m} ≥ 0.9× hashing bound × ${inUse} cores`,
+      r[m].mbPerSec >= target,
+      `${r[m].mbPerSec.toFixed(0)} MB/s vs target ${target.toFixed(0)} MB/s (${r[m].boundRatio.toFixed(2)}× of ${inUse} × ${bound.mbPerSec.toFixed(0)})`,
+    );
   }
 }
 
@@ -287,12 +330,26 @@ if (only.has('nested')) {
     const r = await runCli(args(info.top), 'nested-cli', { startup, metrics: false, capture: true, perLine: false });
     const response = JSON.parse(r.stdout);
     const zips = response.results.filter((x) => String(x.payload_meta.extra_data.filename ?? '').endsWith('.zip')).length;
-    results.nested.stoq = { seconds: r.seconds, wall: r.wall, startup, maxRssKiB: r.maxRssKiB, payloads: response.results.length, zips, errors: response.errors.length };
-    log(`  stoq scan -a hash -R yara (decompress by dispatch): ${r.seconds.toFixed(2)} s (+ ${startup.toFixed(2)} s startup), ${response.results.length} payloads, ${zips} zips, ${response.errors.length} errors`);
+    results.nested.stoq = {
+      seconds: r.seconds,
+      wall: r.wall,
+      startup,
+      maxRssKiB: r.maxRssKiB,
+      payloads: response.results.length,
+      zips,
+      errors: response.errors.length,
+    };
+    log(
+      `  stoq scan -a hash -R yara (decompress by dispatch): ${r.seconds.toFixed(2)} s (+ ${startup.toFixed(2)} s startup), ${response.results.length} payloads, ${zips} zips, ${response.errors.length} errors`,
+    );
     if (results.nested.sevenZip) {
       const ratio = r.seconds / results.nested.sevenZip.seconds;
       results.nested.ratio = ratio;
-      check('nested archives ≤ 1.5× the time of 7z x of the same tree', ratio <= 1.5, `${ratio.toFixed(2)}× (${r.seconds.toFixed(2)} s vs ${results.nested.sevenZip.seconds.toFixed(2)} s)`);
+      check(
+        'nested archives ≤ 1.5× the time of 7z x of the same tree',
+        ratio <= 1.5,
+        `${ratio.toFixed(2)}× (${r.seconds.toFixed(2)} s vs ${results.nested.sevenZip.seconds.toFixed(2)} s)`,
+      );
     }
   } else log('  decompress or yara plugin missing: skipped');
 }
@@ -304,7 +361,12 @@ if (only.has('mixed')) {
   const extra = hasPlugin('yara') ? ['-R', 'yara'] : [];
   const startup = await startupOf((empty) => ['scan', empty, '-a', ...workers, ...extra]);
   const r = await runCli(['scan', info.dir, '-a', ...workers, ...extra], 'mixed-cli', { startup });
-  results.mixed = { categories: info.categories, workers, dispatchers: extra.slice(1), cli: record('mixed', `cli`, info, { ...r, files: info.files }, { startup }) };
+  results.mixed = {
+    categories: info.categories,
+    workers,
+    dispatchers: extra.slice(1),
+    cli: record('mixed', `cli`, info, { ...r, files: info.files }, { startup }),
+  };
 }
 
 function sevenZipRecursive(bin, top) {
@@ -349,13 +411,19 @@ const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 machine.loadAfter = loadAfter;
-console.log(`\nrxstoq benchmark — ${machine.cpu}, ${cores} cores, Node ${machine.node}, pool ${poolSize} threads; load average ${machine.load} before, ${loadAfter} after`);
+console.log(
+  `\nrxstoq benchmark — ${machine.cpu}, ${cores} cores, Node ${machine.node}, pool ${poolSize} threads; load average ${machine.load} before, ${loadAfter} after`,
+);
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of table) console.log(line(row));
-console.log('* latency from the stoq_request_duration_seconds histogram. CLI/provider seconds: from the first to the last result line when there are 100 or more (startup excluded), else wall time minus the startup measured on an empty input. CPU µs/file: all threads, whole process (CLI/provider include startup).');
+console.log(
+  '* latency from the stoq_request_duration_seconds histogram. CLI/provider seconds: from the first to the last result line when there are 100 or more (startup excluded), else wall time minus the startup measured on an empty input. CPU µs/file: all threads, whole process (CLI/provider include startup).',
+);
 if (results.nested?.stoq) {
-  console.log(`nested: stoq ${fmt(results.nested.stoq.seconds, 2)} s vs 7-Zip recursive ${fmt(results.nested.sevenZip?.seconds, 2)} s → ${fmt(results.nested.ratio, 2)}×`);
+  console.log(
+    `nested: stoq ${fmt(results.nested.stoq.seconds, 2)} s vs 7-Zip recursive ${fmt(results.nested.sevenZip?.seconds, 2)} s → ${fmt(results.nested.ratio, 2)}×`,
+  );
 }
 if (results.large?.hashBoundMBs) console.log(`large: single-core hashing bound ${fmt(results.large.hashBoundMBs)} MB/s`);
 console.log('\ntargets:');

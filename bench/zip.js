@@ -7,7 +7,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
  */
 export function makeZip(entries) {
   const DOS_TIME = 0;
-  const DOS_DATE = (2024 - 1980) << 9 | 1 << 5 | 1;
+  const DOS_DATE = ((2024 - 1980) << 9) | (1 << 5) | 1;
   const locals = [];
   const centrals = [];
   let offset = 0;

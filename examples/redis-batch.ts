@@ -20,16 +20,7 @@
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { bufferTime, concatMap, defer, filter, finalize, from, lastValueFrom, tap, toArray, type MonoTypeOperatorFunction } from 'rxjs';
-import {
-  createLogger,
-  DEFAULTS,
-  formatError,
-  PayloadMeta,
-  PluginManager,
-  type BasePlugin,
-  type Connector,
-  type Provider,
-} from 'rxstoq';
+import { createLogger, DEFAULTS, formatError, PayloadMeta, PluginManager, type BasePlugin, type Connector, type Provider } from 'rxstoq';
 import { acknowledge, connect, createEngine, Credits, gracefulShutdown, ingest, scanItems, type ItemReceipt, type ScannedItem } from 'rxstoq/operators';
 import { isMain } from './plugin-dirs.js';
 

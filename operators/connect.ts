@@ -52,7 +52,10 @@ const isScannedItem = (v: StoqResponse | ScannedItem): v is ScannedItem => 'item
  * @example
  * scanRequest(engine, request).pipe(connect(engine)).subscribe((response) => console.log(response.scan_id));
  */
-export function connect<T extends StoqResponse | ScannedItem>(engine: Engine, options: { signal?: AbortSignal; concurrency?: number } = {}): MonoTypeOperatorFunction<T> {
+export function connect<T extends StoqResponse | ScannedItem>(
+  engine: Engine,
+  options: { signal?: AbortSignal; concurrency?: number } = {},
+): MonoTypeOperatorFunction<T> {
   // The connectors are those the engine has when the operator is applied (Stoq loads them before
   // it scans anything); with none, the stage costs nothing.
   if (engine.connectors.length === 0) return identity;

@@ -23,7 +23,9 @@ function admit(ctx: ScanContext, node: PayloadNode): boolean {
     return false;
   }
   if (node.depth >= maxRecursion) {
-    ctx.request.errors.push(new StoqError(`Final worker round (${maxRecursion}) reached, unable to process payload`, null, payload.payload_id, 'MAX_RECURSION'));
+    ctx.request.errors.push(
+      new StoqError(`Final worker round (${maxRecursion}) reached, unable to process payload`, null, payload.payload_id, 'MAX_RECURSION'),
+    );
     return false;
   }
   return true;
@@ -127,9 +129,5 @@ function extractedNodes(ctx: ScanContext): OperatorFunction<WorkOutcome, Payload
  * from(ctx.nodes.slice()).pipe(extract(ctx), toArray()).subscribe((nodes) => console.log(nodes.length));
  */
 export function extract(ctx: ScanContext, concurrency = ctx.engine.payloadConcurrency): MonoTypeOperatorFunction<PayloadNode> {
-  return expand(
-    (node: PayloadNode) =>
-      admit(ctx, node) ? payloadScan(ctx, node).pipe(extractedNodes(ctx)) : EMPTY,
-    concurrency,
-  );
+  return expand((node: PayloadNode) => (admit(ctx, node) ? payloadScan(ctx, node).pipe(extractedNodes(ctx)) : EMPTY), concurrency);
 }

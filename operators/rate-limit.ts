@@ -11,7 +11,11 @@ export interface RateLimit {
 const FORMAT = 'expected "N/S", at most N scans per S seconds (e.g. "10/1" or "1/0.5")';
 
 const RateLimitSchema = z.object({
-  count: z.number().int('N (the number of scans) must be a whole number').min(1, 'N (the number of scans) must be at least 1').max(Number.MAX_SAFE_INTEGER, 'N is too large'),
+  count: z
+    .number()
+    .int('N (the number of scans) must be a whole number')
+    .min(1, 'N (the number of scans) must be at least 1')
+    .max(Number.MAX_SAFE_INTEGER, 'N is too large'),
   seconds: z.number().positive('S (the window in seconds) must be greater than 0').finite('S must be finite'),
 });
 

@@ -29,7 +29,10 @@ export class StoqPluginNotFound extends StoqException {
 export function formatError(err: unknown, msg?: string): string {
   let text: string;
   if (err instanceof Error) {
-    const frame = err.stack?.split('\n').find((l) => l.trimStart().startsWith('at '))?.trim();
+    const frame = err.stack
+      ?.split('\n')
+      .find((l) => l.trimStart().startsWith('at '))
+      ?.trim();
     text = `${frame ? `${frame} ; ` : ''}${err.name}: ${err.message}`;
   } else {
     text = String(err);

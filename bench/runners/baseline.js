@@ -26,4 +26,14 @@ for (let i = 0; i < files.length; i++) {
 }
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ files: files.length, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputBytes: out, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));
+console.log(
+  JSON.stringify({
+    files: files.length,
+    bytes,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    outputBytes: out,
+    latency: latencySummary(latencies),
+    maxRssKiB: process.resourceUsage().maxRSS,
+  }),
+);

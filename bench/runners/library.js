@@ -16,7 +16,11 @@ const { values, positionals } = parseArgs({
 });
 const { Stoq, PayloadMeta } = await import(new URL('../../dist/src/index.js', import.meta.url).href);
 const files = readFileSync(positionals[0], 'utf8').split('\n').filter(Boolean);
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const stoq = new Stoq({
   alwaysDispatch: list(values.workers),
   logLevel: 'silent',
@@ -49,4 +53,15 @@ await Promise.all(Array.from({ length: Number(values.concurrency) }, lane));
 const seconds = (performance.now() - started) / 1000;
 await stoq.close();
 const cpu = process.cpuUsage(cpu0);
-console.log(JSON.stringify({ files: files.length, bytes, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, outputBytes: out, errors, latency: latencySummary(latencies), maxRssKiB: process.resourceUsage().maxRSS }));
+console.log(
+  JSON.stringify({
+    files: files.length,
+    bytes,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    outputBytes: out,
+    errors,
+    latency: latencySummary(latencies),
+    maxRssKiB: process.resourceUsage().maxRSS,
+  }),
+);

@@ -27,7 +27,10 @@ async function measure(stoq) {
 }
 
 const result = {};
-for (const [name, workers] of [['hash', ['hash']], ['none', []]]) {
+for (const [name, workers] of [
+  ['hash', ['hash']],
+  ['none', []],
+]) {
   const stoq = new Stoq({ alwaysDispatch: workers, logLevel: 'silent', baseDir: process.env.BENCH_EMPTY_HOME });
   await stoq.ready();
   await measure(stoq); // warm-up: JIT and plugin loading

@@ -105,7 +105,9 @@ export function invokePlugin<T>(
   const global = engine.limiter;
   const own = engine.pluginLimiter(plugin.plugin_name);
   if (!global.tryAcquire()) {
-    return acquireSlow(global, outer).then(() => (own && !own.tryAcquire() ? acquireSlow(own, outer, global) : undefined)).then(() => callHolding(engine, plugin, call, options.log, own, outer));
+    return acquireSlow(global, outer)
+      .then(() => (own && !own.tryAcquire() ? acquireSlow(own, outer, global) : undefined))
+      .then(() => callHolding(engine, plugin, call, options.log, own, outer));
   }
   if (own && !own.tryAcquire()) return acquireSlow(own, outer, global).then(() => callHolding(engine, plugin, call, options.log, own, outer));
   return callHolding(engine, plugin, call, options.log, own, outer);

@@ -25,7 +25,9 @@ function scanFile(plugin: DecompressPlugin, path: string, extra: Record<string, 
   return plugin.scan(payload, new Request(), ctx());
 }
 const members = (r: WorkerResponse) =>
-  r.extracted.map((e) => ({ path: e.payload_meta.extra_data['filename'] as string, size: Buffer.from(e.content).byteLength })).sort((a, b) => a.path.localeCompare(b.path));
+  r.extracted
+    .map((e) => ({ path: e.payload_meta.extra_data['filename'] as string, size: Buffer.from(e.content).byteLength }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 const sorted = <T extends { path: string }>(xs: T[]) => [...xs].sort((a, b) => a.path.localeCompare(b.path));
 
 let tmp: string;
@@ -120,7 +122,9 @@ describe('decompress vs 7zz l (Debian 7-Zip)', () => {
       current = join(tmp, next);
       writeFileSync(current, child.content);
     }
-    expect(seen).toEqual(expect.arrayContaining(['outer.tar', 'middle.7z', 'inner.zip', 'sibling.txt', 'readme.txt', 'docs/photo.jpg', 'docs/deeper/noise.bin']));
+    expect(seen).toEqual(
+      expect.arrayContaining(['outer.tar', 'middle.7z', 'inner.zip', 'sibling.txt', 'readme.txt', 'docs/photo.jpg', 'docs/deeper/noise.bin']),
+    );
   });
 
   it('extracts a zip encrypted with "infected" by trying the default passwords', async () => {
@@ -240,7 +244,11 @@ describe('decompress size budgets', () => {
 
   it('leaves out members whose listed size is over maximum_size, without inflating them', async () => {
     // 1 GiB of zeros in 1 MiB: extracted, it would take seconds and 1 GiB; refused, neither.
-    const archive = zip([{ name: 'small.txt', content: 'small' }, { name: 'huge.bin', content: zeros(1024 ** 3) }, { name: 'after.txt', content: 'after' }]);
+    const archive = zip([
+      { name: 'small.txt', content: 'small' },
+      { name: 'huge.bin', content: zeros(1024 ** 3) },
+      { name: 'after.txt', content: 'after' },
+    ]);
     const plugin = await loadDecompress();
     const response = await plugin.scan(payload(archive, 'bomb.zip'), new Request(), ctx());
     expect(members(response)).toEqual([
@@ -278,7 +286,9 @@ describe('decompress size budgets', () => {
     const plugin = await loadDecompress({ maximum_total_size: 500_000 });
     const response = await plugin.scan(payload(lying, 'liar.gz'), new Request(), ctx());
     expect(response.extracted).toEqual([]);
-    expect(response.errors.map((e) => StoqError.from(e).error)).toEqual([expect.stringMatching(/^Extracted members reached maximum_total_size \(500000 bytes\) while writing liar, /)]);
+    expect(response.errors.map((e) => StoqError.from(e).error)).toEqual([
+      expect.stringMatching(/^Extracted members reached maximum_total_size \(500000 bytes\) while writing liar, /),
+    ]);
   });
 
   it('reports an archive 7-Zip recognises but cannot open (a 7z cut short) as an Error', async () => {

@@ -89,7 +89,11 @@ export class DecompressPlugin extends WorkerPlugin<typeof OptionsSchema> {
       ctx.log.debug({ problems: outcome.problems }, 'payload is not an archive 7-Zip can open');
     }
     if (outcome.status === 'failed') {
-      errors.push(error(`7-Zip could not extract the archive (tried ${this.options.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`));
+      errors.push(
+        error(
+          `7-Zip could not extract the archive (tried ${this.options.passwords.length > 0 ? 'every password' : 'no password'}): ${outcome.problems.join('; ')}`,
+        ),
+      );
     }
     const { maximum_size: maxSize, maximum_total_size: maxTotal } = this.options;
     for (const r of outcome.refused.filter((m) => m.reason === 'member')) {
@@ -143,7 +147,11 @@ function archiveFileName(filename: unknown): string {
 /** Per-payload passwords (`extra_data.passwords`, a list or "a,b,c") replace the option's, as upstream. */
 function passwordsFor(value: unknown, fallback: string[]): string[] {
   if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return fallback;
 }
 

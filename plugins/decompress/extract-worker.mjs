@@ -97,7 +97,9 @@ const lines = () => output.map((l) => l.trim()).filter(Boolean);
 const isNotArchive = (/** @type {string[]} */ l) => l.some((x) => /^(Can't open as archive|Is not archive)|Cannot open the file as archive/.test(x));
 /** 7-Zip knew the format (by its signature) but could not open it: the archive is damaged. */
 const isBroken = (/** @type {string[]} */ l) => l.some((x) => /Cannot open the file as \[/.test(x));
-const brokenDetails = (/** @type {string[]} */ l) => [...new Set(l.filter((x) => /Cannot open the file as \[|^Unexpected end|Headers Error|^Open ERROR|^ERROR: .*(?:Data Error|CRC)/.test(x)))];
+const brokenDetails = (/** @type {string[]} */ l) => [
+  ...new Set(l.filter((x) => /Cannot open the file as \[|^Unexpected end|Headers Error|^Open ERROR|^ERROR: .*(?:Data Error|CRC)/.test(x))),
+];
 
 async function run() {
   /** @type {{dir: string, problems: string[], notes: string[], instance?: any} | undefined} */
@@ -126,7 +128,16 @@ async function run() {
     }
     if (attempt.kind === 'stopped') {
       collect(dir, new Set(), attempt.instance);
-      return { status: 'extracted', members, oversize: relative([...oversize], dir), refused, stopped: stoppedIn(dir), problems: [], notes: attempt.notes, password };
+      return {
+        status: 'extracted',
+        members,
+        oversize: relative([...oversize], dir),
+        refused,
+        stopped: stoppedIn(dir),
+        problems: [],
+        notes: attempt.notes,
+        password,
+      };
     }
     if (attempt.kind === 'ok') {
       collect(dir);
@@ -171,7 +182,10 @@ function list(password) {
   /** @type {Array<{path: string, size: number | undefined}>} */
   const files = [];
   if (!aborted && start >= 0) {
-    for (const block of output.slice(start + 1).join('\n').split(/\n\s*\n/)) {
+    for (const block of output
+      .slice(start + 1)
+      .join('\n')
+      .split(/\n\s*\n/)) {
       const fields = new Map();
       for (const line of block.split('\n')) {
         const eq = line.indexOf(' = ');
@@ -244,7 +258,11 @@ function extractWith(password, dir, exclude) {
   }
   // Links pointing outside the output folder are skipped by 7-Zip; that is not a failure.
   const notes = all.filter((l) => /^ERROR: Dangerous link path was ignored/.test(l));
-  const problems = all.filter((l) => /^(ERROR|ERRORS|WARNING|Open ERROR)\b|Unexpected end|Data Error|CRC Failed|Headers Error|Unsupported|Cannot open the file as \[/.test(l) && !notes.includes(l));
+  const problems = all.filter(
+    (l) =>
+      /^(ERROR|ERRORS|WARNING|Open ERROR)\b|Unexpected end|Data Error|CRC Failed|Headers Error|Unsupported|Cannot open the file as \[/.test(l) &&
+      !notes.includes(l),
+  );
   if (code === 0 || (problems.length === 0 && notes.length > 0)) return { kind: 'ok', problems: [], notes };
   return { kind: 'failed', problems: problems.length > 0 ? problems : [`7-Zip exited with code ${code}`], notes };
 }

@@ -47,7 +47,8 @@ async function watchWith(plugin: DirmonPlugin, demand: Demand = unlimited): Prom
   await plugin.whenWatching();
   return run;
 }
-const names = (run: Run) => run.payloads.map((p) => relative(watched, join(p.payload_meta.extra_data['source_dir'] as string, p.payload_meta.extra_data['filename'] as string)));
+const names = (run: Run) =>
+  run.payloads.map((p) => relative(watched, join(p.payload_meta.extra_data['source_dir'] as string, p.payload_meta.extra_data['filename'] as string)));
 
 let watched: string;
 const runs: Run[] = [];

@@ -12,7 +12,16 @@ import { docx, gif, jpeg, odt, pdf, png } from '../../test/support/formats.js';
 const DEBIAN_EXIFTOOL = '/usr/bin/exiftool';
 const BUNDLED_EXIFTOOL = join(dirname(createRequire(import.meta.url).resolve('exiftool-vendored.pl/package.json')), 'bin', 'exiftool');
 // Tags about the file on disk (or the pipe), not about the payload.
-const FILESYSTEM_TAGS = ['SourceFile', 'ExifToolVersion', 'FileName', 'Directory', 'FileModifyDate', 'FileAccessDate', 'FileInodeChangeDate', 'FilePermissions'];
+const FILESYSTEM_TAGS = [
+  'SourceFile',
+  'ExifToolVersion',
+  'FileName',
+  'Directory',
+  'FileModifyDate',
+  'FileAccessDate',
+  'FileInodeChangeDate',
+  'FilePermissions',
+];
 
 type Tags = Record<string, unknown>;
 const withoutFilesystemTags = (tags: Tags) => Object.fromEntries(Object.entries(tags).filter(([k]) => !FILESYSTEM_TAGS.includes(k)));
@@ -44,7 +53,16 @@ describe('exif plugin', () => {
     // EXIF written by ExifTool itself onto a JPEG built in memory.
     const jpg = join(dir, 'camera.jpg');
     writeFileSync(jpg, jpeg(32, 16));
-    execFileSync(DEBIAN_EXIFTOOL, ['-q', '-overwrite_original', '-Make=rxstoq', '-Model=Test Cam 1', '-Orientation#=6', '-DateTimeOriginal=2024:01:02 03:04:05', '-Artist=tester', jpg]);
+    execFileSync(DEBIAN_EXIFTOOL, [
+      '-q',
+      '-overwrite_original',
+      '-Make=rxstoq',
+      '-Model=Test Cam 1',
+      '-Orientation#=6',
+      '-DateTimeOriginal=2024:01:02 03:04:05',
+      '-Artist=tester',
+      jpg,
+    ]);
     samples['jpeg'] = readFileSync(jpg);
     samples['png'] = png(12, 9, { Title: 'rxstoq png', Author: 'tests' });
     samples['gif'] = gif(7, 5);

@@ -58,7 +58,10 @@ export class ExifPlugin extends WorkerPlugin<typeof OptionsSchema> {
       // No extension, as upstream's stdin had none: ExifTool identifies the type from content.
       const file = join(dir, 'payload');
       await writeFile(file, payload.content, { mode: 0o600, flag: 'wx', signal: ctx.signal });
-      const tags = await untilAborted(exiftool.enqueueTask(() => new RawJsonTask(file)), ctx.signal);
+      const tags = await untilAborted(
+        exiftool.enqueueTask(() => new RawJsonTask(file)),
+        ctx.signal,
+      );
       if (typeof tags['Error'] === 'string') throw new Error(`ExifTool could not read the payload: ${tags['Error']}`);
       // Upstream read stdin, so ExifTool named the source "-"; a temp path would mean nothing.
       return new WorkerResponse({ results: { ...tags, SourceFile: '-' } });

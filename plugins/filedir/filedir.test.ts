@@ -38,7 +38,11 @@ class ManualDemand implements Demand {
   }
 }
 const unlimited: Demand = { acquire: async () => undefined };
-const ingestContext = (demand: Demand = unlimited, signal = new AbortController().signal): IngestContext => ({ signal, demand, log: createLogger({ level: 'silent' }) });
+const ingestContext = (demand: Demand = unlimited, signal = new AbortController().signal): IngestContext => ({
+  signal,
+  demand,
+  log: createLogger({ level: 'silent' }),
+});
 
 let tmp: string;
 beforeEach(() => {
@@ -124,7 +128,9 @@ describe('filedir provider', () => {
     const plugin = await loadFiledir({ source_dir: src });
     const demand = new ManualDemand();
     const seen: string[] = [];
-    const done = new Promise<void>((resolve) => plugin.ingest(ingestContext(demand)).subscribe({ next: (p) => seen.push(p.content.toString()), complete: resolve }));
+    const done = new Promise<void>((resolve) =>
+      plugin.ingest(ingestContext(demand)).subscribe({ next: (p) => seen.push(p.content.toString()), complete: resolve }),
+    );
     demand.grant();
     await new Promise((r) => setTimeout(r, 20));
     rmSync(join(src, '2.txt'));

@@ -14,6 +14,13 @@ export async function* sourceFiles(dir: string, recursive: boolean): AsyncGenera
     const path = join(dir, entry.name);
     if (entry.isFile()) yield path;
     else if (entry.isDirectory() && recursive) yield* sourceFiles(path, recursive);
-    else if (entry.isSymbolicLink() && (await stat(path).then((s) => s.isFile(), () => false))) yield path;
+    else if (
+      entry.isSymbolicLink() &&
+      (await stat(path).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      yield path;
   }
 }

@@ -4,7 +4,11 @@ import { sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, type CallC
 
 const OptionsSchema = z.object({
   /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
-  pool_min_size: z.number().int().nonnegative().default(256 * 1024),
+  pool_min_size: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(256 * 1024),
   /** Hash in the worker-thread pool at all. */
   use_pool: z.boolean().default(true),
 });

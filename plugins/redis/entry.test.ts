@@ -6,7 +6,8 @@ import { decodeEntry, encodeEntry } from './entry.js';
 /** XADD's flat field list as the Map a consumer reads back (values as Buffers, like xreadgroupBuffer). */
 function asRead(fields: Array<string | Buffer>): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (let i = 0; i < fields.length; i += 2) out.set(String(fields[i]), Buffer.isBuffer(fields[i + 1]) ? (fields[i + 1] as Buffer) : Buffer.from(String(fields[i + 1])));
+  for (let i = 0; i < fields.length; i += 2)
+    out.set(String(fields[i]), Buffer.isBuffer(fields[i + 1]) ? (fields[i + 1] as Buffer) : Buffer.from(String(fields[i + 1])));
   return out;
 }
 

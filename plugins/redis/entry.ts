@@ -85,7 +85,11 @@ export function decodeEntry(fields: Map<string, Buffer>): DecodeResult {
 }
 
 /** Stream fields for an entry, ready for XADD. Default metadata is left out. */
-export function encodeEntry(body: { content: Uint8Array } | { task: ArchiverTask }, payloadMeta?: PayloadMeta, requestMeta?: RequestMeta): Array<string | Buffer> {
+export function encodeEntry(
+  body: { content: Uint8Array } | { task: ArchiverTask },
+  payloadMeta?: PayloadMeta,
+  requestMeta?: RequestMeta,
+): Array<string | Buffer> {
   const fields: Array<string | Buffer> = ['v', ENTRY_VERSION];
   if ('content' in body) fields.push('content', Buffer.from(body.content.buffer, body.content.byteOffset, body.content.byteLength));
   else fields.push('task', JSON.stringify(TaskWire.parse(body.task)));

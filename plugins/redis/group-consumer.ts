@@ -174,11 +174,15 @@ export class GroupConsumer {
   async #claimIdle(): Promise<StreamEntry[]> {
     // ioredis defines xautoclaimBuffer at run time but not in its types (and `callBuffer` breaks its auto-pipelining).
     const writer = this.writer as Redis & { xautoclaimBuffer(...args: Array<string | number>): Promise<unknown> };
-    const reply = (await writer.xautoclaimBuffer(this.o.stream, this.o.group, this.o.consumer, this.o.claim_idle_ms, this.#claimCursor, 'COUNT', this.o.batch)) as [
-      Buffer,
-      RawEntry[],
-      Buffer[]?,
-    ];
+    const reply = (await writer.xautoclaimBuffer(
+      this.o.stream,
+      this.o.group,
+      this.o.consumer,
+      this.o.claim_idle_ms,
+      this.#claimCursor,
+      'COUNT',
+      this.o.batch,
+    )) as [Buffer, RawEntry[], Buffer[]?];
     this.#claimCursor = reply[0].toString('utf8');
     // Entries deleted from the stream come back with no fields; Redis drops them from the PEL itself.
     const claimed = reply[1].filter(([id, fields]) => fields !== null && !this.#owned.has(id.toString('utf8')));
@@ -216,13 +220,16 @@ export class GroupConsumer {
    */
   #startHeartbeat(): void {
     if (this.#heartbeat) return;
-    this.#heartbeat = setInterval(() => {
-      const ids = [...this.#owned];
-      if (ids.length === 0) return;
-      this.writer.xclaim(this.o.stream, this.o.group, this.o.consumer, 0, ...ids, 'JUSTID').catch((err: Error) => {
-        this.log.warn({ err, stream: this.o.stream }, `Refreshing ${ids.length} in-flight entries failed: ${err.message}`);
-      });
-    }, Math.max(50, Math.floor(this.o.claim_idle_ms / 3)));
+    this.#heartbeat = setInterval(
+      () => {
+        const ids = [...this.#owned];
+        if (ids.length === 0) return;
+        this.writer.xclaim(this.o.stream, this.o.group, this.o.consumer, 0, ...ids, 'JUSTID').catch((err: Error) => {
+          this.log.warn({ err, stream: this.o.stream }, `Refreshing ${ids.length} in-flight entries failed: ${err.message}`);
+        });
+      },
+      Math.max(50, Math.floor(this.o.claim_idle_ms / 3)),
+    );
     this.#heartbeat.unref();
   }
 
@@ -244,7 +251,10 @@ export class GroupConsumer {
     const batch = this.#acks.splice(0);
     const ids = batch.map((a) => a.id);
     try {
-      const tx = this.writer.multi().xack(this.o.stream, this.o.group, ...ids).hdel(this.errorsKey, ...ids);
+      const tx = this.writer
+        .multi()
+        .xack(this.o.stream, this.o.group, ...ids)
+        .hdel(this.errorsKey, ...ids);
       if (this.o.delete_acked) tx.xdel(this.o.stream, ...ids);
       await execOrThrow(tx);
       for (const a of batch) a.resolve();
@@ -283,7 +293,10 @@ export class GroupConsumer {
       .hdel(this.errorsKey, entry.id);
     if (this.o.delete_acked) tx.xdel(this.o.stream, entry.id);
     await execOrThrow(tx);
-    this.log.warn({ stream: this.o.stream, stream_id: entry.id, dead_letter_stream: this.o.dead_letter_stream, error }, 'Entry moved to the dead-letter stream');
+    this.log.warn(
+      { stream: this.o.stream, stream_id: entry.id, dead_letter_stream: this.o.dead_letter_stream, error },
+      'Entry moved to the dead-letter stream',
+    );
   }
 
   /** Stop refreshing entries (those still in flight will be claimed by others once idle). */

@@ -230,7 +230,10 @@ describe('redis provider + connector against a real Redis', () => {
     const run = stoq.run({ signal: stop.signal });
     await waitFor(async () => (await redis.xlen(k.results_stream)) === 1, 10_000, 'the first result');
 
-    const ids = String(await redis.client('LIST')).split('\n').filter((l: string) => l.includes('name=stoq:phoenix:')).map((l: string) => /id=(\d+)/.exec(l)![1]!);
+    const ids = String(await redis.client('LIST'))
+      .split('\n')
+      .filter((l: string) => l.includes('name=stoq:phoenix:'))
+      .map((l: string) => /id=(\d+)/.exec(l)![1]!);
     expect(ids).toHaveLength(2);
     for (const id of ids) await redis.client('KILL', 'ID', id);
     await queue.enqueuePayload(Buffer.from('after a reconnect'));
@@ -266,7 +269,10 @@ describe('redis provider + connector against a real Redis', () => {
     const name = (await plugin(stoq)).settings.consumer;
     await (await plugin(stoq)).enqueuePayload(Buffer.from('one'));
     await runUntil(stoq, async () => (await redis.xlen(k.results_stream)) === 1, 'one result');
-    const clients = async () => String(await redis.client('LIST')).split('\n').filter((l: string) => l.includes(`name=stoq:${name}:`));
+    const clients = async () =>
+      String(await redis.client('LIST'))
+        .split('\n')
+        .filter((l: string) => l.includes(`name=stoq:${name}:`));
     expect((await clients()).length).toBeGreaterThan(0);
     await stoq.close();
     await waitFor(async () => (await clients()).length === 0, 2000, 'connections to close');

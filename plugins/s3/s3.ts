@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import {
-  ArchiverPlugin,
-  ArchiverResponse,
-  Payload,
-  type CallContext,
-  type Request,
-  type StoqResponse,
-} from 'rxstoq';
+import { ArchiverPlugin, ArchiverResponse, Payload, type CallContext, type Request, type StoqResponse } from 'rxstoq';
 import { z } from 'zod';
 import { buildQuietly } from './node-support-warning.js';
 import { S3OptionsSchema } from './options.js';
@@ -57,7 +50,9 @@ export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   override async get(task: ArchiverResponse, ctx: CallContext): Promise<Payload> {
     const parsed = TaskSchema.safeParse(task.results ?? {});
     if (!parsed.success) {
-      throw new Error(`s3 task must be {bucket?, path}, got ${JSON.stringify(task.results)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `s3 task must be {bucket?, path}, got ${JSON.stringify(task.results)}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     const bucket = parsed.data.bucket ?? this.#bucket('archive_bucket', 'fetch a task without "bucket"');
     const { path } = parsed.data;

@@ -32,7 +32,8 @@ export class StdoutPlugin extends ConnectorPlugin {
     const flushed = out.write(`${dumps(response, { compactly: true })}\n`, (err) => {
       if (err) this.#streamError ??= err;
     });
-    if (!flushed) await once(out, 'drain', { signal: ctx?.signal }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EPIPE' ? unusable(err) : err));
+    if (!flushed)
+      await once(out, 'drain', { signal: ctx?.signal }).catch((err: NodeJS.ErrnoException) => Promise.reject(err.code === 'EPIPE' ? unusable(err) : err));
   }
 }
 

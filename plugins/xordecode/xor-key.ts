@@ -18,12 +18,7 @@ export function findXorKey(meta: unknown, seen: Set<object> = new Set()): unknow
 }
 
 function byte(value: unknown, raw: unknown): number {
-  const n =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(value)
-        ? Number(value.trim())
-        : Number.NaN;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(value) ? Number(value.trim()) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 255) {
     throw new Error(`xorkey ${JSON.stringify(raw)} is not usable: ${JSON.stringify(value)} is not a byte value (0-255)`);
   }

@@ -62,7 +62,12 @@ beforeAll(() => {
     'meta.txt': Buffer.from('xx meta_bytes yy meta_bytes'),
     'private.txt': Buffer.from('a private-check here'),
     'save.txt': Buffer.from('save_false and only_save'),
-    'xor.bin': Buffer.concat([Buffer.from('0123456789abc'), xorWith(Buffer.from('This program'), [0x15]), Buffer.from('.'), xorWith(Buffer.from('This program'), [0x11, 0x10])]),
+    'xor.bin': Buffer.concat([
+      Buffer.from('0123456789abc'),
+      xorWith(Buffer.from('This program'), [0x15]),
+      Buffer.from('.'),
+      xorWith(Buffer.from('This program'), [0x11, 0x10]),
+    ]),
     'xor-other.bin': xorWith(Buffer.from('Another plaintext, twice: Another plaintext'), [0x33]),
     'pe-in-noise.bin': Buffer.concat([pseudoRandom(3000, 11), makePeHeader(), pseudoRandom(500, 12)]),
     'urls.txt': Buffer.from('http://a.example https://b.example/c?d=e http://x'),

@@ -20,7 +20,13 @@ async function loadYara(options: Record<string, unknown> = {}): Promise<YaraPlug
 }
 const ctx = (): CallContext => ({ signal: new AbortController().signal, log: stoqs[0]!.log });
 
-type Match = { rule: string; namespace: string; tags: string[]; meta: Record<string, unknown>; strings: Array<{ offset: number; identifier: string; data: Buffer }> };
+type Match = {
+  rule: string;
+  namespace: string;
+  tags: string[];
+  meta: Record<string, unknown>;
+  strings: Array<{ offset: number; identifier: string; data: Buffer }>;
+};
 const matchesOf = (r: WorkerResponse) => (r.results as { matches: Match[] }).matches;
 
 let tmp: string;
@@ -146,7 +152,12 @@ describe('yara dispatcher', () => {
 
   it('extracts the first XOR key as a list of ints for xordecode', async () => {
     const yara = await loadYara({ dispatch_rules: DISPATCH_RULES });
-    const content = Buffer.concat([Buffer.from('0123456789abc'), xorWith(Buffer.from('This program'), [0x15]), Buffer.from('.'), xorWith(Buffer.from('This program'), [0x11, 0x10])]);
+    const content = Buffer.concat([
+      Buffer.from('0123456789abc'),
+      xorWith(Buffer.from('This program'), [0x15]),
+      Buffer.from('.'),
+      xorWith(Buffer.from('This program'), [0x11, 0x10]),
+    ]);
     const response = await yara.getDispatches(new Payload(content), new Request(), ctx());
     expect(response.plugin_names).toEqual(['xordecode']);
     const meta = (response.meta['xordecode'] as Match).meta;
@@ -157,7 +168,12 @@ describe('yara dispatcher', () => {
 
   it('reports every XOR key as xor_info when xor_first_match is off', async () => {
     const yara = await loadYara({ dispatch_rules: DISPATCH_RULES, xor_first_match: 'false' });
-    const content = Buffer.concat([Buffer.from('0123456789abc'), xorWith(Buffer.from('This program'), [0x15]), Buffer.from('.'), xorWith(Buffer.from('This program'), [0x11, 0x10])]);
+    const content = Buffer.concat([
+      Buffer.from('0123456789abc'),
+      xorWith(Buffer.from('This program'), [0x15]),
+      Buffer.from('.'),
+      xorWith(Buffer.from('This program'), [0x11, 0x10]),
+    ]);
     const meta = ((await yara.getDispatches(new Payload(content), new Request(), ctx())).meta['xordecode'] as Match).meta;
     expect(meta['xor_info']).toEqual([
       [13, '$this_prog', [0x15]],
@@ -182,7 +198,11 @@ describe('yara dispatcher', () => {
     expect(match.rule).toBe('encoding_xor_dos_stub');
     expect(match.meta['xorkey']).toEqual([0xa7]);
     // Decoding with the recovered key gives back the original header.
-    expect(xorWith(encoded, match.meta['xorkey'] as number[]).subarray(0, 2).toString('latin1')).toBe('MZ');
+    expect(
+      xorWith(encoded, match.meta['xorkey'] as number[])
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toBe('MZ');
   });
 
   it('routes every sample kind to the bundled plugin the shipped rules name', async () => {

@@ -89,5 +89,13 @@ function isFalse(value: unknown): boolean {
 /** `meta.plugin`: comma-separated worker names, lower-cased and trimmed. */
 function pluginNames(value: unknown): string[] {
   if (typeof value !== 'string') return [];
-  return [...new Set(value.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      value
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -54,7 +54,10 @@ export function parseKeyValues(items: string[] = [], what = 'request metadata op
 /** Variadic list flags also accept commas: `-a hash,exif` = `-a hash exif`. */
 export function splitNames(items: string[] | undefined): string[] | undefined {
   if (items === undefined) return undefined;
-  return items.flatMap((i) => i.split(',')).map((s) => s.trim()).filter(Boolean);
+  return items
+    .flatMap((i) => i.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function positiveInt(raw: string, flag: string): number {

@@ -101,7 +101,10 @@ export class ProgressBar {
 
   #draw(): void {
     if (this.#stopped) return;
-    const line = renderProgress({ files: this.#files, bytes: this.#bytes, total: this.#total, elapsedMs: Date.now() - this.#started }, this.#stream.columns || 80);
+    const line = renderProgress(
+      { files: this.#files, bytes: this.#bytes, total: this.#total, elapsedMs: Date.now() - this.#started },
+      this.#stream.columns || 80,
+    );
     this.#stream.write(`\r${line}\x1b[K`);
     this.#drawn = true;
   }

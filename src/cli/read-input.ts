@@ -16,7 +16,15 @@ export function readInputFile(path: string, maxBytes?: number): Buffer {
     if (err instanceof FileTooLargeError) throw err;
     const e = err as NodeJS.ErrnoException;
     const reason =
-      e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.code === 'ENOTFILE' ? 'not a regular file' : e.message;
+      e.code === 'ENOENT'
+        ? 'no such file'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.code === 'EISDIR'
+            ? 'is a directory'
+            : e.code === 'ENOTFILE'
+              ? 'not a regular file'
+              : e.message;
     throw new CliError(`Cannot read ${path}: ${reason}`, 1);
   }
 }

@@ -42,7 +42,6 @@ export function unreadableRequest(path: string, err: Error, extra_data: Record<s
   return request;
 }
 
-
 /**
  * The request for one input file of a multi-file scan: the file as the payload, or, when it
  * cannot be read, an unscanned payload with the reason. `readError` is set when the failure is
@@ -57,7 +56,10 @@ export function fileRequest(
   const shown = displayPath(path);
   const extra_data = { filename: basename(shown), source_dir: dirname(shown) };
   try {
-    return { request: new Request({ payloads: [new Payload(readFileFast(path, maxBytes, alloc), new PayloadMeta({ extra_data }))], request_meta: requestMeta }), shown };
+    return {
+      request: new Request({ payloads: [new Payload(readFileFast(path, maxBytes, alloc), new PayloadMeta({ extra_data }))], request_meta: requestMeta }),
+      shown,
+    };
   } catch (err) {
     const request = unreadableRequest(shown, err as Error, extra_data, requestMeta);
     return { request, shown, readError: err instanceof FileTooLargeError ? undefined : (err as Error) };

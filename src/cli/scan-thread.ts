@@ -22,7 +22,12 @@ class MetricRecorder implements EngineMetrics {
   requestStarted(): void {}
 
   requestFinished(s: Parameters<EngineMetrics['requestFinished']>[0]): void {
-    this.#events.requests.push({ payloads: s.payloads, bytes: s.bytes, seconds: s.seconds, errors: s.errors.map((e) => ({ plugin_name: e.plugin_name, code: e.code })) });
+    this.#events.requests.push({
+      payloads: s.payloads,
+      bytes: s.bytes,
+      seconds: s.seconds,
+      errors: s.errors.map((e) => ({ plugin_name: e.plugin_name, code: e.code })),
+    });
   }
 
   /** The events since the last call. */

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { logFileProblem } from '../log/log-file.js';
 
 /** A list given as a YAML list or as upstream's comma-separated string. */
-const list = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+const list = z.union([z.array(z.string()), z.string()]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
 
 const count = z.number().int().nonnegative();
 const positiveSeconds = z.number().positive();
@@ -65,8 +63,11 @@ export const CoreConfigSchema = z
 export type CoreConfig = z.infer<typeof CoreConfigSchema>;
 
 /** Every other top-level key is one plugin's options section. */
-export const ConfigFileSchema = z
-  .object({ core: CoreConfigSchema.default({}) })
-  .catchall(z.record(z.string(), z.unknown()).nullable().transform((v) => v ?? {}));
+export const ConfigFileSchema = z.object({ core: CoreConfigSchema.default({}) }).catchall(
+  z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .transform((v) => v ?? {}),
+);
 
 export type ConfigFile = { core: CoreConfig; [plugin: string]: Record<string, unknown> };

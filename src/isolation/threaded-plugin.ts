@@ -31,7 +31,11 @@ function revive(method: ThreadMethod, value: unknown): unknown {
   if (method === 'getDispatches') return new DispatcherResponse(v as DispatcherResponseInit);
   const extracted = Array.isArray(v['extracted'])
     ? (v['extracted'] as Array<{ content: Uint8Array; payload_meta?: PayloadMetaInit }>).map(
-        (e) => new ExtractedPayload(e?.content instanceof Uint8Array ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength) : e?.content, new PayloadMeta(e?.payload_meta ?? {})),
+        (e) =>
+          new ExtractedPayload(
+            e?.content instanceof Uint8Array ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength) : e?.content,
+            new PayloadMeta(e?.payload_meta ?? {}),
+          ),
       )
     : undefined;
   return new WorkerResponse({ ...(v as WorkerResponseInit), extracted });

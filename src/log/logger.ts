@@ -62,11 +62,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     const log = pino({ level, base }, primary);
     const settings = Object.entries(options.logFile ?? {}).filter(([, v]) => v !== undefined);
     // Accepted but unable to act: say so rather than ignore them.
-    if (settings.length > 0) log.warn({ settings: Object.fromEntries(settings) }, 'log file settings have no effect: no log_dir is set, so there is no log file');
+    if (settings.length > 0)
+      log.warn({ settings: Object.fromEntries(settings) }, 'log file settings have no effect: no log_dir is set, so there is no log file');
     return log;
   }
   const file = openLogFile(options.logDir, options.logFile);
-  const log = pino({ level, base }, pino.multistream([{ stream: primary, level }, { stream: file.destination, level }]));
+  const log = pino(
+    { level, base },
+    pino.multistream([
+      { stream: primary, level },
+      { stream: file.destination, level },
+    ]),
+  );
   logFiles.set(log, file);
   return log;
 }

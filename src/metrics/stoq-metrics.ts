@@ -57,7 +57,12 @@ export class StoqMetrics implements EngineMetrics {
     this.#payloads = new Counter({ name: 'stoq_payloads_scanned_total', help: 'Payloads scanned, initial and extracted', registers });
     this.#bytes = new Counter({ name: 'stoq_bytes_scanned_total', help: 'Bytes of the payloads scanned', registers });
     this.#inFlight = new Gauge({ name: 'stoq_scans_in_flight', help: 'Scan requests in the pipeline now', registers });
-    this.#requestSeconds = new Histogram({ name: 'stoq_request_duration_seconds', help: 'Time from a request entering the pipeline to its response', buckets: LATENCY_BUCKETS, registers });
+    this.#requestSeconds = new Histogram({
+      name: 'stoq_request_duration_seconds',
+      help: 'Time from a request entering the pipeline to its response',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
     this.#pluginSeconds = new Histogram({
       name: 'stoq_plugin_call_duration_seconds',
       help: 'Plugin method calls (any role), by plugin and outcome (ok, error, timeout, cancelled)',
@@ -71,7 +76,12 @@ export class StoqMetrics implements EngineMetrics {
       labelNames: ['plugin', 'code'],
       registers,
     });
-    this.#pluginTimeouts = new Counter({ name: 'stoq_plugin_timeouts_total', help: 'Plugin calls abandoned at their timeout', labelNames: ['plugin'], registers });
+    this.#pluginTimeouts = new Counter({
+      name: 'stoq_plugin_timeouts_total',
+      help: 'Plugin calls abandoned at their timeout',
+      labelNames: ['plugin'],
+      registers,
+    });
     const backlogSources = this.#backlogSources;
     new Gauge({
       name: 'stoq_provider_backlog',

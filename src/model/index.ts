@@ -11,4 +11,12 @@ export { RequestMeta, type RequestMetaInit } from './request-meta.js';
 export { StoqError } from './stoq-error.js';
 export { isoNow, StoqResponse, type StoqResponseInit } from './stoq-response.js';
 export { WorkerResponse, type WorkerResponseInit } from './worker-response.js';
-export { WireErrorSchema, WirePayloadMetaSchema, WirePayloadResultsSchema, WireRequestMetaSchema, WireStoqResponseSchema, responseJsonSchema, type WireStoqResponse } from './wire-schema.js';
+export {
+  WireErrorSchema,
+  WirePayloadMetaSchema,
+  WirePayloadResultsSchema,
+  WireRequestMetaSchema,
+  WireStoqResponseSchema,
+  responseJsonSchema,
+  type WireStoqResponse,
+} from './wire-schema.js';

@@ -6,9 +6,7 @@
  */
 
 /** What an option's schema accepts, as far as turning a string into it goes. */
-type Target =
-  | { kind: 'string' | 'number' | 'boolean' | 'json' | 'as-is' }
-  | { kind: 'list'; element: Target };
+type Target = { kind: 'string' | 'number' | 'boolean' | 'json' | 'as-is' } | { kind: 'list'; element: Target };
 
 /** The minimum of zod 4's schema definitions read here (`schema._zod.def`). */
 interface SchemaDef {

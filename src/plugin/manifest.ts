@@ -7,7 +7,11 @@ export const MANIFEST_SUFFIXES = ['.stoq.yaml', '.stoq.yml'];
 
 export const ManifestSchema = z
   .object({
-    name: z.string().trim().min(1).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "-" and "." only'),
     module: z.string().trim().min(1),
     version: z.union([z.string(), z.number()]).transform(String).default(''),
     author: z.string().default(''),
@@ -44,7 +48,5 @@ export function readManifest(file: string): Manifest {
 }
 
 export function formatZodIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('; ');
 }

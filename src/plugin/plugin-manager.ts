@@ -43,7 +43,9 @@ export interface PluginListing {
   pluginDir: string;
 }
 
-export type PluginClass = (new (config: PluginConfig) => BasePlugin) & {
+export type PluginClass = (new (
+  config: PluginConfig,
+) => BasePlugin) & {
   optionsSchema?: z.ZodType;
 };
 
@@ -154,9 +156,7 @@ export class PluginManager {
     }
     const plugin = await pending;
     if (role && !playsRole(plugin, role)) {
-      throw new StoqPluginException(
-        `Plugin "${key}" cannot be used as a ${role}: it implements none of ${ROLE_METHODS[role].map((m) => `${m}()`).join(', ')}`,
-      );
+      throw new StoqPluginException(`Plugin "${key}" cannot be used as a ${role}: it implements none of ${ROLE_METHODS[role].map((m) => `${m}()`).join(', ')}`);
     }
     return plugin;
   }
@@ -234,9 +234,7 @@ export class PluginManager {
       try {
         const cls = await this.importClass(info);
         const proto = cls.prototype as Record<string, unknown>;
-        classes = (Object.keys(ROLE_METHODS) as Role[])
-          .filter((r) => ROLE_METHODS[r].some((m) => typeof proto[m] === 'function'))
-          .map((r) => ROLE_LABELS[r]);
+        classes = (Object.keys(ROLE_METHODS) as Role[]).filter((r) => ROLE_METHODS[r].some((m) => typeof proto[m] === 'function')).map((r) => ROLE_LABELS[r]);
       } catch {
         classes = ['UNKNOWN'];
       }

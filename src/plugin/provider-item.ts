@@ -93,10 +93,7 @@ export function pullFrom<T>(context: IngestContext, source: AsyncIterable<T> | I
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     context.signal.addEventListener('abort', onAbort, { once: true });
-    const iterator =
-      Symbol.asyncIterator in source
-        ? (source as AsyncIterable<T>)[Symbol.asyncIterator]()
-        : (source as Iterable<T>)[Symbol.iterator]();
+    const iterator = Symbol.asyncIterator in source ? (source as AsyncIterable<T>)[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
     (async () => {
       // A credit kept by a source that has ended would be lost to every other provider of the run.
       let held = false;

@@ -5,7 +5,6 @@
  */
 export type PoolTask =
   /** `giveBack`: `data` was moved here (a private copy); the thread moves it back when done. */
-  | { op: 'digest'; data: Uint8Array; algorithms: string[]; giveBack?: boolean }
-  | { op: 'call'; module: string; fn: string; args: unknown[] };
+  { op: 'digest'; data: Uint8Array; algorithms: string[]; giveBack?: boolean } | { op: 'call'; module: string; fn: string; args: unknown[] };
 
 export { TRANSFER } from '../threads/wire.js';

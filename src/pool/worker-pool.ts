@@ -50,7 +50,14 @@ export class WorkerPool extends ThreadHost<PoolTask, unknown> {
   constructor(options: WorkerPoolOptions = {}) {
     const perThread = options.tasksPerThread ?? 16;
     if (!Number.isInteger(perThread) || perThread < 1) throw new RangeError(`tasksPerThread must be at least 1, got ${perThread}`);
-    super({ module: POOL_THREAD, name: options.name ?? 'rxstoq-pool', size: options.size, depth: perThread, canWait: isLight, resourceLimits: options.resourceLimits });
+    super({
+      module: POOL_THREAD,
+      name: options.name ?? 'rxstoq-pool',
+      size: options.size,
+      depth: perThread,
+      canWait: isLight,
+      resourceLimits: options.resourceLimits,
+    });
   }
 
   get tasksPerThread(): number {

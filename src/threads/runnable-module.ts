@@ -31,7 +31,9 @@ export function runnableModule(module: string | URL): string {
   const built = inPackage ? join(BUILD_DIR, rel) : undefined;
   if (built && existsSync(built)) return built;
   if (path.endsWith('.ts')) {
-    throw new ThreadModuleError(`worker threads cannot load TypeScript: ${path} needs its build${built ? ` (${built}, missing: run npm run build)` : ' (a compiled .js module)'}`);
+    throw new ThreadModuleError(
+      `worker threads cannot load TypeScript: ${path} needs its build${built ? ` (${built}, missing: run npm run build)` : ' (a compiled .js module)'}`,
+    );
   }
   throw new ThreadModuleError(`thread module not found: ${path}${built ? ` (nor its build ${built}: run npm run build)` : ''}`);
 }

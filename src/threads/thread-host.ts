@@ -114,7 +114,8 @@ export class ThreadHost<Req, Res> {
     const depth = options.depth ?? 1;
     if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`${name}: depth must be a whole number of at least 1, got ${depth}`);
     const keepIdle = options.keepIdle ?? Infinity;
-    if (keepIdle !== Infinity && (!Number.isInteger(keepIdle) || keepIdle < 0)) throw new RangeError(`${name}: keepIdle must be a whole number, got ${keepIdle}`);
+    if (keepIdle !== Infinity && (!Number.isInteger(keepIdle) || keepIdle < 0))
+      throw new RangeError(`${name}: keepIdle must be a whole number, got ${keepIdle}`);
     this.name = name;
     this.size = size;
     this.depth = depth;

@@ -28,7 +28,12 @@ describe('stoq logging', () => {
     const out = stoq(['scan', '-', '-a', 'warner', '--plugin-dir', fixtures], { input: 'x' });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stderr).not.toContain('(node:');
-    const line = JSON.parse(out.stderr.trim().split('\n').find((l) => l.includes('STOQ_TEST_WARNING'))!);
+    const line = JSON.parse(
+      out.stderr
+        .trim()
+        .split('\n')
+        .find((l) => l.includes('STOQ_TEST_WARNING'))!,
+    );
     expect(line).toMatchObject({ level: 40, name: 'stoq', warning: { name: 'DeprecationWarning', code: 'STOQ_TEST_WARNING' } });
     expect(line.msg).toBe('DeprecationWarning: warner was asked to scan');
   });
@@ -57,7 +62,12 @@ describe('stoq logging', () => {
   it('--metrics-port 0 logs the address it is bound to', () => {
     const out = stoq(['scan', '-', '-a', 'hash', '--metrics-port', '0'], { input: 'x' });
     expect(out.status, out.stderr).toBe(0);
-    const line = JSON.parse(out.stderr.trim().split('\n').find((l) => l.includes('metrics_port'))!);
+    const line = JSON.parse(
+      out.stderr
+        .trim()
+        .split('\n')
+        .find((l) => l.includes('metrics_port'))!,
+    );
     expect(line.metrics_host).toBe('127.0.0.1');
     expect(line.metrics_port).toBeGreaterThan(0);
     expect(line.msg).toBe(`metrics at http://127.0.0.1:${line.metrics_port}/metrics`);

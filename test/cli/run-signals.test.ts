@@ -11,12 +11,30 @@ const examples = join(ROOT, 'dist/examples/plugins');
 function startRun(out: string) {
   const child = spawn(
     process.execPath,
-    [STOQ_BIN, 'run', '-P', 'ticker', '-C', 'jsonl_file', '-a', 'hash', '--plugin-dir', fixtures, examples, '--plugin-opts', `jsonl_file:path=${out}`, '--log-level', 'error'],
+    [
+      STOQ_BIN,
+      'run',
+      '-P',
+      'ticker',
+      '-C',
+      'jsonl_file',
+      '-a',
+      'hash',
+      '--plugin-dir',
+      fixtures,
+      examples,
+      '--plugin-opts',
+      `jsonl_file:path=${out}`,
+      '--log-level',
+      'error',
+    ],
     { env: cleanEnv(), cwd: ROOT },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 

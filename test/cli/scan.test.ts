@@ -32,7 +32,10 @@ describe('stoq scan FILE -a hash', () => {
   });
 
   it('reads stdin with "-" and with no argument', () => {
-    for (const args of [['scan', '-', '-a', 'hash'], ['scan', '-a', 'hash']]) {
+    for (const args of [
+      ['scan', '-', '-a', 'hash'],
+      ['scan', '-a', 'hash'],
+    ]) {
       const out = stoq(args, { input: 'The quick brown fox' });
       expect(out.status).toBe(0);
       expect(JSON.parse(out.stdout).results[0].workers.hash.md5).toBe('a2004f37730b9445670a738fa0fc9ee5');
@@ -145,7 +148,12 @@ describe('stoq scan DIR', () => {
     writeFileSync(join(dir, 'y'), 'y');
     const out = stoq(['scan', join(dir, 'x'), join(dir, 'y'), '-a', 'hash']);
     expect(out.status).toBe(0);
-    expect(out.stdout.trim().split('\n').map((l) => JSON.parse(l).results[0].size)).toEqual([1, 1]);
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).results[0].size),
+    ).toEqual([1, 1]);
   });
 });
 

@@ -3,17 +3,7 @@
  * sub-response reconstruction (tests 53-61).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ArchiverResponse,
-  DecoratorResponse,
-  DispatcherResponse,
-  Payload,
-  PayloadMeta,
-  Request,
-  RequestMeta,
-  StoqResponse,
-  WorkerResponse,
-} from 'rxstoq';
+import { ArchiverResponse, DecoratorResponse, DispatcherResponse, Payload, PayloadMeta, Request, RequestMeta, StoqResponse, WorkerResponse } from 'rxstoq';
 import { GENERIC_CONTENT, makeStoq } from './support.js';
 
 /** `str(x)` upstream: indented JSON text that parses back to an object. */
@@ -44,16 +34,7 @@ describe('core data classes (upstream test_core.py)', () => {
 
   it('56 test_payloadresults_to_str', () => {
     const parsed = expectJsonObjectText(new Payload(GENERIC_CONTENT).results);
-    expect(Object.keys(parsed)).toEqual([
-      'size',
-      'payload_id',
-      'payload_meta',
-      'plugins_run',
-      'extracted_from',
-      'extracted_by',
-      'workers',
-      'archivers',
-    ]);
+    expect(Object.keys(parsed)).toEqual(['size', 'payload_id', 'payload_meta', 'plugins_run', 'extracted_from', 'extracted_by', 'workers', 'archivers']);
     expect(parsed['size']).toBe(19);
   });
 
@@ -94,12 +75,7 @@ describe('core data classes (upstream test_core.py)', () => {
     expect(subs).toHaveLength(4);
     expect(subs.map((r) => r.results.length)).toEqual([4, 1, 2, 1]);
     expect(subs.map((r) => r.results[0]!.workers['fake'])).toEqual(['result-1', 'result-2', 'result-3', 'result-4']);
-    expect(subs.map((r) => r.results.map((x) => x.payload_id))).toEqual([
-      ['A.zip', 'B.txt', 'C.zip', 'D.txt'],
-      ['B.txt'],
-      ['C.zip', 'D.txt'],
-      ['D.txt'],
-    ]);
+    expect(subs.map((r) => r.results.map((x) => x.payload_id))).toEqual([['A.zip', 'B.txt', 'C.zip', 'D.txt'], ['B.txt'], ['C.zip', 'D.txt'], ['D.txt']]);
     for (const sub of subs) {
       expect(sub.decorators).toHaveProperty('simple_decorator');
       expect(sub.request_meta.extra_data).toEqual({ check: 'me' });

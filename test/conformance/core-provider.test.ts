@@ -11,8 +11,7 @@ import type { SimpleProvider } from '../fixtures/data/plugins/provider/simple_pr
 import type { DummyWorker } from '../fixtures/data/plugins/worker/dummy_worker/dummy_worker.js';
 import { LEVEL, LogCapture, makeStoq, plugin } from './support.js';
 
-const savedContent = (save: { mock: { calls: unknown[][] } }) =>
-  save.mock.calls.map((c) => (c[0] as StoqResponse).results[0]!.size);
+const savedContent = (save: { mock: { calls: unknown[][] } }) => save.mock.calls.map((c) => (c[0] as StoqResponse).results[0]!.size);
 
 describe('core provider mode (upstream test_core.py)', () => {
   it('46 test_provider', async () => {

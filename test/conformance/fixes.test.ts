@@ -7,16 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { of } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  DecoratorResponse,
-  Payload,
-  Request,
-  RequestMeta,
-  Stoq,
-  StoqError,
-  StoqPluginException,
-  StoqResponse,
-} from 'rxstoq';
+import { DecoratorResponse, Payload, Request, RequestMeta, Stoq, StoqError, StoqPluginException, StoqResponse } from 'rxstoq';
 import type { Failure } from 'rxstoq/operators';
 import type { DummyConnector } from '../fixtures/data/plugins/connector/dummy_connector/dummy_connector.js';
 import type { DummyDecorator } from '../fixtures/data/plugins/decorator/dummy_decorator/dummy_decorator.js';
@@ -86,9 +77,7 @@ describe('upstream differences: error handling and data loss', () => {
     const response = await s.scan(GENERIC_CONTENT);
     expect(response.errors).toHaveLength(1);
     expect(response.errors[0]).toBeInstanceOf(StoqError);
-    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([
-      { error: 'Test error please ignore', plugin_name: null, payload_id: null },
-    ]);
+    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([{ error: 'Test error please ignore', plugin_name: null, payload_id: null }]);
   });
 
   it('UD-06 string errors returned by a worker get the uniform Error shape', async () => {
@@ -96,9 +85,7 @@ describe('upstream differences: error handling and data loss', () => {
     (await plugin<MultiClassPlugin>(s, 'multiclass_plugin')).RETURN_ERRORS = true;
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['multiclass_plugin'] });
     expect(response.errors.every((e) => e instanceof StoqError)).toBe(true);
-    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([
-      { error: 'Test error please ignore', plugin_name: null, payload_id: null },
-    ]);
+    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([{ error: 'Test error please ignore', plugin_name: null, payload_id: null }]);
   });
 
   it('UD-03 a dependent whose required worker cannot load gets an error of its own', async () => {
@@ -146,7 +133,9 @@ describe('upstream differences: error handling and data loss', () => {
 describe('UD-05 provider mode never hangs or dies', () => {
   it('a str task is recorded as a failure and the run ends', async () => {
     const s = await makeStoq({ providers: ['simple_provider', 'simple_provider2'], connectors: ['dummy_connector'] });
-    vi.spyOn(await plugin<SimpleProvider>(s, 'simple_provider'), 'ingest').mockReturnValue(of('a string task') as unknown as ReturnType<SimpleProvider['ingest']>);
+    vi.spyOn(await plugin<SimpleProvider>(s, 'simple_provider'), 'ingest').mockReturnValue(
+      of('a string task') as unknown as ReturnType<SimpleProvider['ingest']>,
+    );
     const save = vi.spyOn(await plugin<DummyConnector>(s, 'dummy_connector'), 'save');
     const summary = await s.run();
     expect(summary.items).toBe(2);
@@ -298,9 +287,8 @@ describe('upstream differences: dedup, reconstruction and split', () => {
       expect(Object.getPrototypeOf(result['payload_meta'])).toBe(Object.prototype);
       expect(Object.getPrototypeOf(entry.request_meta)).toBe(Object.prototype);
     }
-    ((split[0]!.results as Array<{ workers: Record<string, unknown> }>)[0]!.workers['simple_worker'] as Record<string, unknown>)[
-      'valuable_insight'
-    ] = 'changed';
+    ((split[0]!.results as Array<{ workers: Record<string, unknown> }>)[0]!.workers['simple_worker'] as Record<string, unknown>)['valuable_insight'] =
+      'changed';
     expect(response.results[0]!.workers['simple_worker']).toEqual({ valuable_insight: 'wow' });
   });
 });
@@ -392,7 +380,10 @@ describe('upstream differences: plugin loading', () => {
     writeFileSync(join(dir, 'reusing_worker.stoq.yaml'), 'name: reusing_worker\nmodule: reusing_worker\n');
     const fixture = join(PLUGINS_DIR, 'worker', 'dummy_worker', 'dummy_worker.ts');
     // Upstream counted the imported DummyWorker as a second candidate: "Multiple possible plugin classes".
-    writeFileSync(join(dir, 'reusing_worker.ts'), `import { DummyWorker } from ${JSON.stringify(fixture)};\nexport class ReusingWorker extends DummyWorker {}\n`);
+    writeFileSync(
+      join(dir, 'reusing_worker.ts'),
+      `import { DummyWorker } from ${JSON.stringify(fixture)};\nexport class ReusingWorker extends DummyWorker {}\n`,
+    );
     const s = await makeStoq({ pluginDirList: [dirname(dir)] });
     const loaded = await s.loadPlugin('reusing_worker');
     expect(loaded.constructor.name).toBe('ReusingWorker');
@@ -401,7 +392,10 @@ describe('upstream differences: plugin loading', () => {
     expect(response.results[0]!.plugins_run.workers).toEqual(['reusing_worker']);
   });
 
-  for (const created of [['a_first', 'b_second'], ['b_second', 'a_first']]) {
+  for (const created of [
+    ['a_first', 'b_second'],
+    ['b_second', 'a_first'],
+  ]) {
     it(`UD-25 two plugins with one name in one directory: the one sorted last wins, with a warning (created ${created.join(', ')})`, async () => {
       const root = tempDir();
       for (const folder of created) {

@@ -5,7 +5,10 @@ import { Stoq } from 'rxstoq';
 const pluginDir = fileURLToPath(new URL('../fixtures/engine-plugins/', import.meta.url));
 
 describe('deterministic results', () => {
-  for (const [slow, fast] of [['extractor', 'extractor_b'], ['extractor_b', 'extractor']]) {
+  for (const [slow, fast] of [
+    ['extractor', 'extractor_b'],
+    ['extractor_b', 'extractor'],
+  ]) {
     it(`same content from two workers: parents and extractors in a timing-free order (${slow} slow)`, async () => {
       const s = new Stoq({
         pluginDirList: [pluginDir],

@@ -15,9 +15,7 @@ describe('wire format', () => {
     const r = await s.scan('The quick brown fox');
     const j = JSON.parse(JSON.stringify(r));
     expect(Object.keys(j)).toEqual(['results', 'request_meta', 'errors', 'time', 'decorators', 'scan_id']);
-    expect(Object.keys(j.results[0])).toEqual([
-      'size', 'payload_id', 'payload_meta', 'plugins_run', 'extracted_from', 'extracted_by', 'workers', 'archivers',
-    ]);
+    expect(Object.keys(j.results[0])).toEqual(['size', 'payload_id', 'payload_meta', 'plugins_run', 'extracted_from', 'extracted_by', 'workers', 'archivers']);
     expect(Object.keys(j.results[0].payload_meta)).toEqual(['should_archive', 'should_scan', 'extra_data', 'dispatch_to']);
     expect(Object.keys(j.results[0].plugins_run)).toEqual(['workers', 'archivers']);
     expect(Object.keys(j.request_meta)).toEqual(['archive_payloads', 'source', 'extra_data']);

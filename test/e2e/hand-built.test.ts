@@ -117,7 +117,7 @@ async function byHand(
     configSections: sections as Record<string, Record<string, unknown>>,
     log,
   });
-  const load = async <T,>(names: string[] | undefined, role: Role) => {
+  const load = async <T>(names: string[] | undefined, role: Role) => {
     const out: T[] = [];
     for (const name of names ?? []) out.push((await manager.loadPlugin(name, role)) as T);
     return out;
@@ -158,7 +158,10 @@ function normalise(response: Record<string, any>): string {
   let json = JSON.stringify({ ...response, scan_id: 'SCAN', time: 'TIME' });
   (response['results'] as Array<{ payload_id: string }>).forEach((r, i) => (json = json.replaceAll(r.payload_id, `payload-${i}`)));
   const parsed = JSON.parse(json);
-  parsed.errors = (parsed.errors as unknown[]).map((e) => JSON.stringify(e)).sort().map((e) => JSON.parse(e));
+  parsed.errors = (parsed.errors as unknown[])
+    .map((e) => JSON.stringify(e))
+    .sort()
+    .map((e) => JSON.parse(e));
   return JSON.stringify(parsed);
 }
 const normaliseAll = (responses: Array<Record<string, any>>) => responses.map(normalise).sort();
@@ -174,8 +177,7 @@ function onceEach(acked: AckedProvider): Record<string, ItemOutcome> {
   return outcomes;
 }
 
-const byFilename = (responses: Array<Record<string, any>>) =>
-  new Map(responses.map((r) => [r['results'][0].payload_meta.extra_data.filename as string, r]));
+const byFilename = (responses: Array<Record<string, any>>) => new Map(responses.map((r) => [r['results'][0].payload_meta.extra_data.filename as string, r]));
 
 describe('hand-built pipeline vs Stoq.run', () => {
   it('the conformance fixture plugins: same responses, every item acknowledged once', async () => {
@@ -200,8 +202,8 @@ describe('hand-built pipeline vs Stoq.run', () => {
       alwaysDispatch: ['extract_payload'],
       knobs: async (load) => {
         // Fixed extracted content (the default is random bytes, which could never compare equal).
-        (await load('extract_payload') as unknown as { EXTRACTED_PAYLOAD: string }).EXTRACTED_PAYLOAD = 'extracted by extract_payload';
-        (await load('simple_archiver') as unknown as { PAYLOAD: string }).PAYLOAD = 'fetched by simple_archiver';
+        ((await load('extract_payload')) as unknown as { EXTRACTED_PAYLOAD: string }).EXTRACTED_PAYLOAD = 'extracted by extract_payload';
+        ((await load('simple_archiver')) as unknown as { PAYLOAD: string }).PAYLOAD = 'fetched by simple_archiver';
       },
     };
     const expected = await viaStoq(setup, join(tmp, 'stoq'));
@@ -251,7 +253,14 @@ describe('hand-built pipeline vs Stoq.run', () => {
       mkdirSync(files);
       const base64 = Buffer.from('a line of text long enough to make base64 of more than sixty-four characters').toString('base64');
       writeFileSync(join(acked, 'notes.txt'), 'meeting notes: nothing to see here\n');
-      writeFileSync(join(acked, 'bundle.zip'), zip([{ name: 'inner.txt', data: 'inside the zip\n' }, { name: 'image.png', data: png(3, 3) }, { name: 'blob.b64', data: base64 }]));
+      writeFileSync(
+        join(acked, 'bundle.zip'),
+        zip([
+          { name: 'inner.txt', data: 'inside the zip\n' },
+          { name: 'image.png', data: png(3, 3) },
+          { name: 'blob.b64', data: base64 },
+        ]),
+      );
       writeFileSync(join(acked, 'stub.bin'), xorWith(makePeHeader(), [0x42]));
       writeFileSync(join(acked, 'empty.dat'), '');
       writeFileSync(join(files, 'random.bin'), pseudoRandom(4096));
@@ -293,7 +302,11 @@ describe('hand-built pipeline vs Stoq.run', () => {
     });
 
     it('a filter stage drops responses, never items: what it keeps equals Stoq’s responses for text files', async () => {
-      const actual = await byHand(setup, join(tmp, 'hand-filtered'), keepResponses((r) => rootMimetype(r)?.startsWith('text/') ?? false));
+      const actual = await byHand(
+        setup,
+        join(tmp, 'hand-filtered'),
+        keepResponses((r) => rootMimetype(r)?.startsWith('text/') ?? false),
+      );
       const isText = (saved: Record<string, any>) => String(saved['results'][0].workers.mimetype?.mimetype).startsWith('text/');
 
       expect(actual.saved.map((r) => r['results'][0].payload_meta.extra_data.filename)).toEqual(['notes.txt']);
@@ -306,7 +319,11 @@ describe('hand-built pipeline vs Stoq.run', () => {
 
     it('a bufferTime batch stage: each item is acknowledged once, and only after its batch was written', async () => {
       const batchFile = join(tmp, 'batches.jsonl');
-      const batched = () => readFileSync(batchFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+      const batched = () =>
+        readFileSync(batchFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, any>);
       const seenAtAck: string[] = [];
       const actual = await byHand(setup, join(tmp, 'hand-batched'), writeBatches(batchFile, { maxMs: 20, maxItems: 2 }), (acked) => {
         acked.beforeAck = (key) => {
@@ -326,21 +343,33 @@ describe('hand-built pipeline vs Stoq.run', () => {
 describe('credits', () => {
   /** A pulled list of texts as a provider object (no plugin folder needed). */
   const listProvider = (name: string, texts: string[]) =>
-    ({ plugin_name: name, log: createLogger({ level: 'silent' }), ingest: (ctx: IngestContext) => pullFrom(ctx, texts.map((t) => new Payload(t))) }) as unknown as Provider;
+    ({
+      plugin_name: name,
+      log: createLogger({ level: 'silent' }),
+      ingest: (ctx: IngestContext) =>
+        pullFrom(
+          ctx,
+          texts.map((t) => new Payload(t)),
+        ),
+    }) as unknown as Provider;
 
   // pullFrom takes a credit before asking its source for the next item; when the source had
   // none left, that credit was kept for good, so with one credit the other provider never read.
   it.each([
     ['consume', (engine: Engine, providers: Provider[], credits: Credits) => consume(engine, providers, { credits })],
     ['handBuiltRun', (engine: Engine, providers: Provider[], credits: Credits) => handBuiltRun(engine, providers, { credits })],
-  ])('%s: a provider that ends gives back the credit it took for the item that never came', async (_name, run) => {
-    const log = createLogger({ level: 'silent' });
-    const engine = createEngine({ manager: new PluginManager({ log, includeBundled: false, packageRoots: [] }), log });
-    const credits = new Credits(1);
-    const receipts = await lastValueFrom(run(engine, [listProvider('empty', []), listProvider('three', ['x', 'y', 'z'])], credits).pipe(toArray()));
-    expect(receipts.map((r) => String((r.item as Payload).content))).toEqual(['x', 'y', 'z']);
-    expect(credits.outstanding).toBe(0);
-  }, 5000);
+  ])(
+    '%s: a provider that ends gives back the credit it took for the item that never came',
+    async (_name, run) => {
+      const log = createLogger({ level: 'silent' });
+      const engine = createEngine({ manager: new PluginManager({ log, includeBundled: false, packageRoots: [] }), log });
+      const credits = new Credits(1);
+      const receipts = await lastValueFrom(run(engine, [listProvider('empty', []), listProvider('three', ['x', 'y', 'z'])], credits).pipe(toArray()));
+      expect(receipts.map((r) => String((r.item as Payload).content))).toEqual(['x', 'y', 'z']);
+      expect(credits.outstanding).toBe(0);
+    },
+    5000,
+  );
 
   // A provider that pushes (a plain Observable, not pullFrom) takes no credits, so acknowledging
   // its items must not free the credits pulled items hold.

@@ -60,7 +60,10 @@ describe('providers pipeline example: dirmon → yara → hash/decompress/exif �
       },
     });
     try {
-      await vi.waitFor(() => expect(existsSync(results) && readdirSync(results).filter((n) => !n.startsWith('.'))).toHaveLength(1), { timeout: 20_000, interval: 50 });
+      await vi.waitFor(() => expect(existsSync(results) && readdirSync(results).filter((n) => !n.startsWith('.'))).toHaveLength(1), {
+        timeout: 20_000,
+        interval: 50,
+      });
     } finally {
       stop.abort(new Error('test done'));
     }

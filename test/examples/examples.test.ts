@@ -64,10 +64,9 @@ describe('examples', () => {
     const docs = await customPipeline(['red\ngreen', 'blue', 'cyan\nmagenta\nyellow']);
     // 2 + 0 + 3 extracted lines, one hash document each ("blue" is a single line: nothing extracted)
     expect(docs).toHaveLength(5);
-    const md5s = docs.map((d) => ((d['results'] as Array<{ workers: { hash: { md5: string } } }>)[0]!.workers.hash.md5)).sort();
+    const md5s = docs.map((d) => (d['results'] as Array<{ workers: { hash: { md5: string } } }>)[0]!.workers.hash.md5).sort();
     expect(md5s).toEqual(['red', 'green', 'cyan', 'magenta', 'yellow'].map((x) => getMd5(x)).sort());
   });
-
 });
 
 /** `node dist/examples/NAME.js ARGS` from `cwd`, as a person would run it. */

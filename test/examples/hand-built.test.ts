@@ -37,7 +37,9 @@ describe('hand-built run: dirmon → scanItems → keep text/* → filedir → a
       },
     });
 
-    const byFile = new Map(summary.receipts.map((r) => [String((r.item as { payload_meta: { extra_data: Record<string, unknown> } }).payload_meta.extra_data['filename']), r]));
+    const byFile = new Map(
+      summary.receipts.map((r) => [String((r.item as { payload_meta: { extra_data: Record<string, unknown> } }).payload_meta.extra_data['filename']), r]),
+    );
     expect([...byFile.keys()].sort()).toEqual(['image.png', 'noise.bin', 'notes.txt']);
     for (const receipt of summary.receipts) expect(receipt.ok, receipt.error).toBe(true);
     // The filtered-out files' items went through to acknowledge, with no responses left.
@@ -109,7 +111,10 @@ describe('redis batch: redis → scanItems → redis connector → bufferTime JS
     expect(enqueued).toHaveLength(12);
     expect(receipts).toHaveLength(12);
     for (const receipt of receipts) expect(receipt.ok, receipt.error).toBe(true);
-    const lines = readFileSync(batchFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(batchFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.request_meta.extra_data.stream_id).sort()).toEqual([...enqueued].sort());
     expect(lines.map((l) => l.results[0].workers.hash.md5).sort()).toEqual(tasks.map((t) => getMd5(t)).sort());
     expect((await readResults(r.redis, k.results_stream)).map((e) => e.stream_id).sort()).toEqual([...enqueued].sort());
@@ -123,7 +128,11 @@ describe('redis batch: redis → scanItems → redis connector → bufferTime JS
     const batchFile = join(tempDir(), 'out.jsonl');
     const { prefix: _prefix, ...names } = k;
     const env = cleanEnv({ REDIS_URL: r.server.url, ...Object.fromEntries(Object.entries(names).map(([o, v]) => [`STOQ_REDIS__${o.toUpperCase()}`, v])) });
-    const child = spawn(process.execPath, [join(ROOT, 'dist/examples/redis-batch.js'), batchFile, 'alpha', 'beta'], { env, cwd: tempDir(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'dist/examples/redis-batch.js'), batchFile, 'alpha', 'beta'], {
+      env,
+      cwd: tempDir(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((done) => child.once('exit', done));

@@ -57,7 +57,18 @@ export function zip(members: ZipMember[], comment = ''): Buffer {
     const name = Buffer.from(m.name);
     const c = typeof m.content === 'string' || Buffer.isBuffer(m.content) ? deflated(m.content) : m.content;
     const flags = m.flags ?? (typeof m.name === 'string' && /[^\x20-\x7e]/.test(m.name) ? 0x800 : 0);
-    const common = Buffer.concat([u16(20), u16(flags), u16(c.method), u16(DOS_TIME), u16(DOS_DATE), u32(c.crc), u32(c.data.byteLength), u32(c.size), u16(name.byteLength), u16(0)]);
+    const common = Buffer.concat([
+      u16(20),
+      u16(flags),
+      u16(c.method),
+      u16(DOS_TIME),
+      u16(DOS_DATE),
+      u32(c.crc),
+      u32(c.data.byteLength),
+      u32(c.size),
+      u16(name.byteLength),
+      u16(0),
+    ]);
     const local = Buffer.concat([u32(0x04034b50), common, name, c.data]);
     const madeBy = m.unixMode !== undefined ? (3 << 8) | 30 : 20;
     const external = m.unixMode !== undefined ? (m.unixMode << 16) >>> 0 : 0;
@@ -66,7 +77,17 @@ export function zip(members: ZipMember[], comment = ''): Buffer {
     offset += local.byteLength;
   }
   const dir = Buffer.concat(central);
-  const end = Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(members.length), u16(members.length), u32(dir.byteLength), u32(offset), u16(Buffer.byteLength(comment)), Buffer.from(comment)]);
+  const end = Buffer.concat([
+    u32(0x06054b50),
+    u16(0),
+    u16(0),
+    u16(members.length),
+    u16(members.length),
+    u32(dir.byteLength),
+    u32(offset),
+    u16(Buffer.byteLength(comment)),
+    Buffer.from(comment),
+  ]);
   return Buffer.concat([...locals, dir, end]);
 }
 

@@ -60,7 +60,10 @@ describe('stoq scan over the hostile corpus', () => {
     expect(stderr).toContain('stoq: error: 1 input(s) could not be read (see messages above)');
     expect(Number(stderr.at(-1))).toBeLessThan(RSS_BOUND_KIB);
 
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(lines).toHaveLength(files.length + 1);
     for (const line of lines) expect(schemaErrors(line)).toEqual([]);
     const byName = new Map(lines.map((l) => [l.results[0]!.payload_meta.extra_data.filename, l]));
@@ -73,8 +76,14 @@ describe('stoq scan over the hostile corpus', () => {
     expect(byName.get('oversize.bin')!.results[0]!.size).toBe(OVERSIZE_LIMIT + 1);
     for (const bomb of ['bomb-10g.zip', 'bomb-12g.gz', 'bomb-sublimit.zip', 'nested-42.zip']) {
       const errors = byName.get(bomb)!.errors;
-      expect(errors.some((e) => e.plugin_name === 'decompress' && /too large|exceed/.test(e.error)), bomb).toBe(true);
-      expect(errors.some((e) => e.code === 'PLUGIN_TIMEOUT' || /timed out/i.test(e.error)), bomb).toBe(false);
+      expect(
+        errors.some((e) => e.plugin_name === 'decompress' && /too large|exceed/.test(e.error)),
+        bomb,
+      ).toBe(true);
+      expect(
+        errors.some((e) => e.code === 'PLUGIN_TIMEOUT' || /timed out/i.test(e.error)),
+        bomb,
+      ).toBe(false);
     }
     for (const file of files) {
       const line = byName.get(Buffer.from(file.name).toString('utf8'))!;
@@ -93,11 +102,28 @@ describe('stoq scan over the hostile corpus', () => {
     // One file at a time: the walk has already listed both when the first one's scan deletes the other.
     const run = spawnSync(
       process.execPath,
-      [STOQ_BIN, 'scan', dir, '--concurrency', '1', '-a', 'hash', '-s', 'vanisher', '--plugin-dir', join(ROOT, 'test/fixtures/cli-plugins'), '--plugin-opts', `vanisher:victims=${JSON.stringify(victims)}`],
+      [
+        STOQ_BIN,
+        'scan',
+        dir,
+        '--concurrency',
+        '1',
+        '-a',
+        'hash',
+        '-s',
+        'vanisher',
+        '--plugin-dir',
+        join(ROOT, 'test/fixtures/cli-plugins'),
+        '--plugin-opts',
+        `vanisher:victims=${JSON.stringify(victims)}`,
+      ],
       { encoding: 'utf8', cwd, env: env(), timeout: 60_000 },
     );
     expect(run.status, run.stderr).toBe(1);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(lines).toHaveLength(2);
     const [scanned, vanished] = lines[0]!.errors.length === 0 ? [lines[0]!, lines[1]!] : [lines[1]!, lines[0]!];
     const removed = (scanned.results[0]!.workers['vanisher'] as { removed: string[] }).removed;
@@ -109,26 +135,49 @@ describe('stoq scan over the hostile corpus', () => {
   });
 
   it.each([
-    ['a YARA rule file with a syntax error', (d: string) => {
-      writeFileSync(join(d, 'broken.yar'), 'rule broken {\n  condition: and\n}\n');
-      return ['-R', 'yara', '--plugin-opts', `yara:dispatch_rules=${join(d, 'broken.yar')}`];
-    }, (d: string) => new RegExp(`^stoq: error: .*${join(d, 'broken.yar')}:2:\\d+: .*syntax error`)],
-    ['a stoq.yaml that is not YAML', (d: string) => {
-      writeFileSync(join(d, 'stoq.yaml'), 'core:\n  dispatchers: [yara\n');
-      return ['--config-file', join(d, 'stoq.yaml')];
-    }, (d: string) => new RegExp(`^stoq: error: Invalid config file ${join(d, 'stoq.yaml')}: `)],
-    ['a stoq.yaml with a wrong type', (d: string) => {
-      writeFileSync(join(d, 'stoq.yaml'), 'core:\n  max_recursion: deep\n');
-      return ['--config-file', join(d, 'stoq.yaml')];
-    }, (d: string) => new RegExp(`^stoq: error: Invalid config file ${join(d, 'stoq.yaml')}: core\\.max_recursion: `)],
-    ['a plugin whose manifest is not YAML', () => ['-a', 'broken_yaml', '--plugin-dir', join(ROOT, 'test/fixtures/bad-manifests')],
-      () => /^stoq: error: The plugin "broken_yaml" is invalid .*broken_yaml\.stoq\.yaml: not valid YAML/],
-    ['a plugin whose manifest has a key of the wrong type', () => ['-a', 'wrong_type', '--plugin-dir', join(ROOT, 'test/fixtures/bad-manifests')],
-      () => /^stoq: error: The plugin "wrong_type" is invalid .*wrong_type\.stoq\.yaml: required_workers: /],
+    [
+      'a YARA rule file with a syntax error',
+      (d: string) => {
+        writeFileSync(join(d, 'broken.yar'), 'rule broken {\n  condition: and\n}\n');
+        return ['-R', 'yara', '--plugin-opts', `yara:dispatch_rules=${join(d, 'broken.yar')}`];
+      },
+      (d: string) => new RegExp(`^stoq: error: .*${join(d, 'broken.yar')}:2:\\d+: .*syntax error`),
+    ],
+    [
+      'a stoq.yaml that is not YAML',
+      (d: string) => {
+        writeFileSync(join(d, 'stoq.yaml'), 'core:\n  dispatchers: [yara\n');
+        return ['--config-file', join(d, 'stoq.yaml')];
+      },
+      (d: string) => new RegExp(`^stoq: error: Invalid config file ${join(d, 'stoq.yaml')}: `),
+    ],
+    [
+      'a stoq.yaml with a wrong type',
+      (d: string) => {
+        writeFileSync(join(d, 'stoq.yaml'), 'core:\n  max_recursion: deep\n');
+        return ['--config-file', join(d, 'stoq.yaml')];
+      },
+      (d: string) => new RegExp(`^stoq: error: Invalid config file ${join(d, 'stoq.yaml')}: core\\.max_recursion: `),
+    ],
+    [
+      'a plugin whose manifest is not YAML',
+      () => ['-a', 'broken_yaml', '--plugin-dir', join(ROOT, 'test/fixtures/bad-manifests')],
+      () => /^stoq: error: The plugin "broken_yaml" is invalid .*broken_yaml\.stoq\.yaml: not valid YAML/,
+    ],
+    [
+      'a plugin whose manifest has a key of the wrong type',
+      () => ['-a', 'wrong_type', '--plugin-dir', join(ROOT, 'test/fixtures/bad-manifests')],
+      () => /^stoq: error: The plugin "wrong_type" is invalid .*wrong_type\.stoq\.yaml: required_workers: /,
+    ],
   ])('%s: one line on stderr saying what is wrong, exit 2, no stack trace', (_what, setup, message) => {
     const d = mkdtempSync(join(root, 'conf-'));
     writeFileSync(join(d, 'input.txt'), 'some input');
-    const run = spawnSync(process.execPath, [STOQ_BIN, 'scan', join(d, 'input.txt'), ...setup(d), '--log-level', 'silent'], { encoding: 'utf8', cwd, env: env(), timeout: 60_000 });
+    const run = spawnSync(process.execPath, [STOQ_BIN, 'scan', join(d, 'input.txt'), ...setup(d), '--log-level', 'silent'], {
+      encoding: 'utf8',
+      cwd,
+      env: env(),
+      timeout: 60_000,
+    });
     expect(run.status, run.stderr).toBe(2);
     expect(run.stdout).toBe('');
     const errLines = run.stderr.trim().split('\n');

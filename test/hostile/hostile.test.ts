@@ -39,11 +39,12 @@ const messages = (j: Json) => j.errors.map((e) => `[${e.code ?? '-'}] ${e.plugin
 
 /** A bomb: refused by a size budget (the plugin's or the engine's), never by running out of time. */
 function refusedBomb(j: Json): void {
-  const refusal = j.errors.filter(
-    (e) => LIMIT_CODES.includes(e.code ?? '') || (e.plugin_name === 'decompress' && /too large|exceed|limit/i.test(e.error)),
-  );
+  const refusal = j.errors.filter((e) => LIMIT_CODES.includes(e.code ?? '') || (e.plugin_name === 'decompress' && /too large|exceed|limit/i.test(e.error)));
   expect(refusal.length, messages(j).join('\n')).toBeGreaterThan(0);
-  expect(j.errors.filter((e) => e.code === 'PLUGIN_TIMEOUT' || /timed out/i.test(e.error)), messages(j).join('\n')).toEqual([]);
+  expect(
+    j.errors.filter((e) => e.code === 'PLUGIN_TIMEOUT' || /timed out/i.test(e.error)),
+    messages(j).join('\n'),
+  ).toEqual([]);
   expect(extracted(j).reduce((sum, r) => sum + r.size, 0)).toBeLessThanOrEqual(MAX_EXTRACTED);
 }
 
@@ -59,7 +60,10 @@ function containedNames(j: Json): void {
 /** Corrupt input to decompress: 7-Zip's own complaint is in the response. */
 function decompressComplained(j: Json): void {
   expect(j.results[0]!.workers).toHaveProperty('decompress');
-  expect(j.errors.some((e) => e.plugin_name === 'decompress' && e.error.length > 0), messages(j).join('\n')).toBe(true);
+  expect(
+    j.errors.some((e) => e.plugin_name === 'decompress' && e.error.length > 0),
+    messages(j).join('\n'),
+  ).toBe(true);
 }
 
 /** Corrupt input to exif: ExifTool's own warning or error is in the results. */
@@ -112,7 +116,11 @@ const expectations: Record<string, (j: Json) => void> = {
     decompressComplained(j);
     expect(j.errors.some((e) => /CRC|Data Error/i.test(e.error))).toBe(true);
     // The undamaged members still come out.
-    expect(extracted(j).map((r) => r.payload_meta.extra_data['filename']).sort()).toEqual(['dir/data.bin', 'stored.txt']);
+    expect(
+      extracted(j)
+        .map((r) => r.payload_meta.extra_data['filename'])
+        .sort(),
+    ).toEqual(['dir/data.bin', 'stored.txt']);
   },
   'truncated.7z': decompressComplained,
   'corrupt.7z': decompressComplained,
@@ -198,9 +206,7 @@ describe('hostile corpus through the full pipeline', () => {
   });
 
   const scan = async (content: Buffer, filename: string, addStartDispatch: string[] = []): Promise<Json> => {
-    const { value, peak } = await withPeakRss(() =>
-      stoq.scan(content, { payloadMeta: new PayloadMeta({ extra_data: { filename } }), addStartDispatch }),
-    );
+    const { value, peak } = await withPeakRss(() => stoq.scan(content, { payloadMeta: new PayloadMeta({ extra_data: { filename } }), addStartDispatch }));
     peakRss = Math.max(peakRss, peak);
     expect(schemaErrors(value)).toEqual([]);
     return JSON.parse(JSON.stringify(value as StoqResponse)) as Json;

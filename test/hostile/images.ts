@@ -4,7 +4,6 @@ import { makeJpeg, makePeHeader } from '../support/samples.js';
 
 /** Seed files for the corpus and the fuzzer, built from scratch. */
 
-
 /** A little-endian TIFF structure with one IFD of ASCII and SHORT tags (EXIF's container). */
 export function tiffIfd(tags: Array<{ tag: number; ascii?: string; short?: number }>, nextIfd = 0): Buffer {
   const count = tags.length;
@@ -37,7 +36,13 @@ export function tiffIfd(tags: Array<{ tag: number; ascii?: string; short?: numbe
 }
 
 /** The sample JPEG with an EXIF APP1 segment (Make, Model, Orientation) after SOI. */
-export function jpegWithExif(tiff = tiffIfd([{ tag: 0x010f, ascii: 'rxstoq' }, { tag: 0x0110, ascii: 'Hostile Cam' }, { tag: 0x0112, short: 6 }])): Buffer {
+export function jpegWithExif(
+  tiff = tiffIfd([
+    { tag: 0x010f, ascii: 'rxstoq' },
+    { tag: 0x0110, ascii: 'Hostile Cam' },
+    { tag: 0x0112, short: 6 },
+  ]),
+): Buffer {
   const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
   const app1 = Buffer.concat([Buffer.from([0xff, 0xe1]), u16be(body.byteLength + 2), body]);
   const jpeg = makeJpeg();

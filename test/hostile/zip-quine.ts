@@ -18,7 +18,9 @@ import { crc32 } from 'node:zlib';
 
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+];
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 
 class BitWriter {
@@ -133,27 +135,63 @@ function assemble(name: Buffer, crc: number): Buffer {
   const extra = Buffer.concat([u16(0x5851), u16(localExtra - 4), Buffer.alloc(localExtra - 4, 0x51)]);
   const P = Buffer.concat([u32(0x04034b50), common(localExtra), name, extra]);
   const S = Buffer.concat([
-    u32(0x02014b50), u16(20), common(0), u16(0), u16(0), u16(0), u32(0), u32(0), name,
-    u32(0x06054b50), u16(0), u16(0), u16(1), u16(1), u32(46 + name.byteLength), u32(p + compressedSize), u16(comment),
+    u32(0x02014b50),
+    u16(20),
+    common(0),
+    u16(0),
+    u16(0),
+    u16(0),
+    u32(0),
+    u32(0),
+    name,
+    u32(0x06054b50),
+    u16(0),
+    u16(0),
+    u16(1),
+    u16(1),
+    u32(46 + name.byteLength),
+    u32(p + compressedSize),
+    u16(comment),
     Buffer.alloc(comment, 0x2e),
   ]);
   const L = literal;
   const R = (n: number) => repeat(n, false);
   const end = repeat(s + 5, true);
   const C = Buffer.concat([
-    L(p + 5), P, L(p + 5),
+    L(p + 5),
+    P,
+    L(p + 5),
     R(p + 5),
-    L(5), R(p + 5),
-    L(5), L(5),
-    L(20), R(p + 5), L(5), L(5), L(20),
+    L(5),
+    R(p + 5),
+    L(5),
+    L(5),
+    L(20),
+    R(p + 5),
+    L(5),
+    L(5),
+    L(20),
     R(20),
-    L(20), R(20), L(20), R(20), L(20),
+    L(20),
     R(20),
-    L(20), R(20), L(10), L(5), L(s + 5),
+    L(20),
     R(20),
-    L(10), L(5), L(s + 5),
-    L(5), L(s + 5),
-    L(s + 5), end, S,
+    L(20),
+    R(20),
+    L(20),
+    R(20),
+    L(10),
+    L(5),
+    L(s + 5),
+    R(20),
+    L(10),
+    L(5),
+    L(s + 5),
+    L(5),
+    L(s + 5),
+    L(s + 5),
+    end,
+    S,
     end,
   ]);
   if (C.byteLength !== compressedSize || P.byteLength !== p || S.byteLength !== s) throw new Error('quine layout is off');
@@ -166,7 +204,7 @@ function fixedPointCrc(name: Buffer): number {
   const base = at(0);
   const rows: number[] = [];
   // Column j of (M + I): what flipping bit j of x does to crc(file(x)) + x.
-  const columns = Array.from({ length: 32 }, (_, j) => ((at(1 << j) ^ base) ^ (1 << j)) >>> 0);
+  const columns = Array.from({ length: 32 }, (_, j) => (at(1 << j) ^ base ^ (1 << j)) >>> 0);
   // Row-reduce the augmented system with the columns transposed into row bitmasks.
   for (let i = 0; i < 32; i++) {
     let row = 0;

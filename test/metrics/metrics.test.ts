@@ -75,7 +75,10 @@ describe('Prometheus metrics', () => {
     const stop = new AbortController();
     const run = s.run({ signal: stop.signal, graceSeconds: 5 });
 
-    const first = await waitFor(() => scrape(port), (t) => sample(t, 'stoq_payloads_scanned_total') >= 3);
+    const first = await waitFor(
+      () => scrape(port),
+      (t) => sample(t, 'stoq_payloads_scanned_total') >= 3,
+    );
     const second = await waitFor(
       () => scrape(port),
       (t) => sample(t, 'stoq_payloads_scanned_total') > sample(first, 'stoq_payloads_scanned_total') + 2,
@@ -119,7 +122,23 @@ describe('Prometheus metrics', () => {
     const port = await freePort();
     const child = spawn(
       process.execPath,
-      [STOQ_BIN, 'run', '-P', 'ticker', '-a', 'hash', '-C', 'stdout', '--plugin-dir', cliPlugins, join(ROOT, 'dist/plugins'), '--metrics-port', String(port), '--log-level', 'error'],
+      [
+        STOQ_BIN,
+        'run',
+        '-P',
+        'ticker',
+        '-a',
+        'hash',
+        '-C',
+        'stdout',
+        '--plugin-dir',
+        cliPlugins,
+        join(ROOT, 'dist/plugins'),
+        '--metrics-port',
+        String(port),
+        '--log-level',
+        'error',
+      ],
       { env: cleanEnv(), cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';

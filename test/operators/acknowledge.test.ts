@@ -57,7 +57,12 @@ describe('acknowledge', () => {
     let finish!: () => void;
     const { item, outcomes } = trackedItem('slow ack', () => new Promise<void>((resolve) => (finish = resolve)));
     const receipts: ItemReceipt[] = [];
-    const done = lastValueFrom(of<ScannedItem>({ item, responses: [], errors: [] }).pipe(acknowledge(s.engine), tap((r) => receipts.push(r))));
+    const done = lastValueFrom(
+      of<ScannedItem>({ item, responses: [], errors: [] }).pipe(
+        acknowledge(s.engine),
+        tap((r) => receipts.push(r)),
+      ),
+    );
 
     expect(outcomes).toEqual([{ ok: true }]);
     expect(receipts).toEqual([]);

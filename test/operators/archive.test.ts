@@ -54,7 +54,9 @@ describe('archive', () => {
     (await plugin<SimpleArchiver>('simple_archiver')).RETURN_ERRORS = true;
     await lastValueFrom(from(ctx.request.payloads).pipe(archive(ctx), toArray()));
     expect(payload.results.archivers).toEqual({ simple_archiver: { file_save_id: 12345 } });
-    expect(ctx.request.errors.map((e) => [e.plugin_name, e.payload_id, e.error])).toEqual([['simple_archiver', payload.payload_id, 'Test error please ignore']]);
+    expect(ctx.request.errors.map((e) => [e.plugin_name, e.payload_id, e.error])).toEqual([
+      ['simple_archiver', payload.payload_id, 'Test error please ignore'],
+    ]);
   });
 
   it('archives nothing when the request says archive_payloads: false, and skips payloads with should_archive: false', async () => {

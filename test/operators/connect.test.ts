@@ -47,7 +47,12 @@ describe('connect', () => {
     const gate = await s.plugin<Gate>('gate');
     const response = await scan(s.engine, 'held');
     const passed: StoqResponse[] = [];
-    const done = lastValueFrom(of(response).pipe(connect(s.engine), tap((r) => passed.push(r))));
+    const done = lastValueFrom(
+      of(response).pipe(
+        connect(s.engine),
+        tap((r) => passed.push(r)),
+      ),
+    );
 
     const [save] = await gate.whenHeld(1);
     expect(save).toMatchObject({ role: 'save', id: response.scan_id });
@@ -93,8 +98,12 @@ describe('connect', () => {
     const response = await scan(s.engine, 'nothing to save');
     const item: ScannedItem = { item: new Payload('x'), responses: [response], errors: [] };
     const seen: unknown[] = [];
-    of(response).pipe(connect(s.engine)).subscribe((v) => seen.push(v));
-    of(item).pipe(connect(s.engine)).subscribe((v) => seen.push(v));
+    of(response)
+      .pipe(connect(s.engine))
+      .subscribe((v) => seen.push(v));
+    of(item)
+      .pipe(connect(s.engine))
+      .subscribe((v) => seen.push(v));
     expect(seen).toEqual([response, item]);
     expect(seen[0]).toBe(response);
     expect(response.errors).toEqual([]);

@@ -27,7 +27,9 @@ describe('consume', () => {
     });
     const [tally, tallyB] = await providers(s, 'tally_provider', 'tally_provider_b');
 
-    const receipts = await lastValueFrom(consume(s.engine, [tally!, tallyB!], { startDispatch: ['hash'], credits: new Credits(3), concurrency: 2 }).pipe(toArray()));
+    const receipts = await lastValueFrom(
+      consume(s.engine, [tally!, tallyB!], { startDispatch: ['hash'], credits: new Credits(3), concurrency: 2 }).pipe(toArray()),
+    );
 
     expect(receipts).toHaveLength(5);
     expect(tally!.acks.sort((p, q) => p.index - q.index)).toEqual([
@@ -130,7 +132,11 @@ describe('consume', () => {
     await runExample(docExample('consume.ts', 'consume'), { consume, Credits, engine: s.engine, filedir, console: out.console });
 
     const files = await saved;
-    const filenames = files.map((f) => (JSON.parse(readFileSync(join(results, f), 'utf8')) as { results: Array<{ payload_meta: { extra_data: { filename: string } } }> }).results[0]!.payload_meta.extra_data.filename);
+    const filenames = files.map(
+      (f) =>
+        (JSON.parse(readFileSync(join(results, f), 'utf8')) as { results: Array<{ payload_meta: { extra_data: { filename: string } } }> }).results[0]!
+          .payload_meta.extra_data.filename,
+    );
     expect(filenames.sort()).toEqual(['one', 'three', 'two']);
     expect(out.errors).toEqual([]);
   });

@@ -16,7 +16,8 @@ async function undecorated(text = 'content'): Promise<StoqResponse> {
   return lastValueFrom(scanRequest(plain.engine, new Request({ payloads: [new Payload(text)] }), ['hash']));
 }
 
-const decorateAll = (engine: Engine, responses: StoqResponse[], concurrency?: number) => lastValueFrom(from(responses).pipe(decorate(engine, concurrency), toArray()));
+const decorateAll = (engine: Engine, responses: StoqResponse[], concurrency?: number) =>
+  lastValueFrom(from(responses).pipe(decorate(engine, concurrency), toArray()));
 
 describe('decorate', () => {
   it('puts each decorator’s results under its name, in configuration order, whichever finishes first', async () => {

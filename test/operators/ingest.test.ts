@@ -32,7 +32,11 @@ describe('ingest', () => {
     expect(s.failures).toHaveLength(1);
     expect(s.failures[0]).toMatchObject({ stage: 'provider', plugin_name: 'tally_provider_b' });
     expect(s.failures[0]!.error).toMatch(/^provider:failed to ingest: .*Error: cannot connect$/);
-    expect(records().filter((r) => r.level === 50).map((r) => [r['plugin'], r.msg])).toEqual([['tally_provider_b', 'cannot connect']]);
+    expect(
+      records()
+        .filter((r) => r.level === 50)
+        .map((r) => [r['plugin'], r.msg]),
+    ).toEqual([['tally_provider_b', 'cannot connect']]);
   });
 
   it('keeps what a failing provider emitted before its stream errored', async () => {

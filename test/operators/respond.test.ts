@@ -54,7 +54,11 @@ describe('respond', () => {
   });
 
   it('orders extracted payloads by extracting worker and index, not by which worker finished first', async () => {
-    const { ctx, plugin } = await context({ pluginOpts: { gate: { extract: ['g1', 'g2'] }, gate_b: { extract: ['b1'] } } }, [new Payload('root')], ['gate_b', 'gate']);
+    const { ctx, plugin } = await context(
+      { pluginOpts: { gate: { extract: ['g1', 'g2'] }, gate_b: { extract: ['b1'] } } },
+      [new Payload('root')],
+      ['gate_b', 'gate'],
+    );
     const [gate, gateB] = [await plugin<Gate>('gate'), await plugin<Gate>('gate_b')];
     const done = scanned(ctx);
     await Promise.all([gate.whenHeld(1), gateB.whenHeld(1)]);
@@ -95,7 +99,11 @@ describe('respond', () => {
   });
 
   it('places content extracted twice by its earliest extraction and lists its extractors in order, whichever finished first', async () => {
-    const { ctx, plugin } = await context({ pluginOpts: { gate: { extract: ['x', 'shared'] }, gate_b: { extract: ['shared'] } } }, [new Payload('root')], ['gate', 'gate_b']);
+    const { ctx, plugin } = await context(
+      { pluginOpts: { gate: { extract: ['x', 'shared'] }, gate_b: { extract: ['shared'] } } },
+      [new Payload('root')],
+      ['gate', 'gate_b'],
+    );
     const [gate, gateB] = [await plugin<Gate>('gate'), await plugin<Gate>('gate_b')];
     const done = scanned(ctx);
     await Promise.all([gate.whenHeld(1), gateB.whenHeld(1)]);

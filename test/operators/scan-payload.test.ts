@@ -15,10 +15,10 @@ async function scanOne(options: SetupOptions, startDispatch: string[], payload =
 
 describe('scanPayload', () => {
   it('runs required_workers first, in waves: a worker starts once what it requires has run', async () => {
-    const { payload, steps, ctx } = await scanOne(
-      { pluginOpts: { probe_b: { required_workers: ['probe'] }, probe_c: { required_workers: ['probe_b'] } } },
-      ['probe_c', 'hash'],
-    );
+    const { payload, steps, ctx } = await scanOne({ pluginOpts: { probe_b: { required_workers: ['probe'] }, probe_c: { required_workers: ['probe_b'] } } }, [
+      'probe_c',
+      'hash',
+    ]);
     // probe_c was asked for; probe and probe_b run first because it requires them. Workers of
     // one wave may finish in any order; the waves are what is promised.
     expect(new Map(steps as Array<[string, number]>)).toEqual(
@@ -62,10 +62,10 @@ describe('scanPayload', () => {
   });
 
   it('records a circular required_workers dependency as an error and runs neither worker', async () => {
-    const { steps, ctx, payload } = await scanOne(
-      { pluginOpts: { probe: { required_workers: ['probe_b'] }, probe_b: { required_workers: ['probe'] } } },
-      ['probe', 'hash'],
-    );
+    const { steps, ctx, payload } = await scanOne({ pluginOpts: { probe: { required_workers: ['probe_b'] }, probe_b: { required_workers: ['probe'] } } }, [
+      'probe',
+      'hash',
+    ]);
     expect(steps).toEqual([['hash', 0]]);
     expect(ctx.request.errors).toHaveLength(1);
     expect(ctx.request.errors[0]).toMatchObject({ plugin_name: 'probe', payload_id: payload.payload_id, code: 'DEPENDENCY_ERROR' });

@@ -59,7 +59,9 @@ describe('scanRequest', () => {
     const payload = new Payload('x');
     const response = await lastValueFrom(scanRequest(s.engine, new Request({ payloads: [payload] }), ['probe'], controller.signal));
     expect(response.results[0]!.plugins_run.workers).toEqual([]);
-    expect(response.errors.map((e) => [e.payload_id, e.code, e.error])).toEqual([[payload.payload_id, 'REQUEST_CANCELLED', 'Payload not scanned: the request was cancelled (run stopped)']]);
+    expect(response.errors.map((e) => [e.payload_id, e.code, e.error])).toEqual([
+      [payload.payload_id, 'REQUEST_CANCELLED', 'Payload not scanned: the request was cancelled (run stopped)'],
+    ]);
     expect((await s.plugin<Probe>('probe')).scanned).toEqual([]);
   });
 
@@ -69,7 +71,9 @@ describe('scanRequest', () => {
       [0.05, undefined],
     ] as const) {
       const s = await setup({ requestTimeout: engineTimeout });
-      const response = await lastValueFrom(scanRequest(s.engine, new Request({ payloads: [new Payload('x')] }), ['sleeper'], { requestTimeout: optionTimeout }));
+      const response = await lastValueFrom(
+        scanRequest(s.engine, new Request({ payloads: [new Payload('x')] }), ['sleeper'], { requestTimeout: optionTimeout }),
+      );
       expect(response.errors.map((e) => [e.plugin_name, e.code])).toEqual([['sleeper', 'REQUEST_DEADLINE']]);
       expect(response.errors[0]!.error).toContain('request deadline of 0.05s passed');
     }

@@ -21,7 +21,8 @@ export interface Setup {
   failures: Failure[];
 }
 
-export interface SetupOptions extends Partial<Omit<EngineOptions, 'manager' | 'dispatchers' | 'destArchivers' | 'sourceArchivers' | 'decorators' | 'connectors'>> {
+export interface SetupOptions
+  extends Partial<Omit<EngineOptions, 'manager' | 'dispatchers' | 'destArchivers' | 'sourceArchivers' | 'decorators' | 'connectors'>> {
   pluginOpts?: Record<string, Record<string, unknown>>;
   dispatchers?: string[];
   destArchivers?: string[];
@@ -111,12 +112,17 @@ export async function runExample(code: string, scope: Record<string, unknown>): 
 }
 
 /** A `console` stand-in for examples: what they log, and a promise for the n-th line. */
-export function exampleConsole(): { console: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void }; lines: unknown[][]; errors: unknown[][]; logged(n: number): Promise<unknown[][]> } {
+export function exampleConsole(): {
+  console: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void };
+  lines: unknown[][];
+  errors: unknown[][];
+  logged(n: number): Promise<unknown[][]>;
+} {
   const lines: unknown[][] = [];
   const errors: unknown[][] = [];
   const waiting: Array<{ n: number; resolve: (l: unknown[][]) => void }> = [];
   const wake = () => {
-    for (const w of [...waiting]) if (lines.length >= w.n) (waiting.splice(waiting.indexOf(w), 1), w.resolve(lines));
+    for (const w of [...waiting]) if (lines.length >= w.n) waiting.splice(waiting.indexOf(w), 1), w.resolve(lines);
   };
   return {
     console: {

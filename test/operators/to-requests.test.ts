@@ -10,7 +10,11 @@ import { capturingLogger, docExample, exampleConsole, runExample, setup } from '
 /** An engine whose source archiver is filedir over a temporary archive, holding one archived file. */
 async function withArchive(extra: Parameters<typeof setup>[0] = {}) {
   const archiveDir = tempDir();
-  const s = await setup({ ...extra, sourceArchivers: ['filedir', ...(extra.sourceArchivers ?? [])], pluginOpts: { ...extra.pluginOpts, filedir: { archive_dir: archiveDir } } });
+  const s = await setup({
+    ...extra,
+    sourceArchivers: ['filedir', ...(extra.sourceArchivers ?? [])],
+    pluginOpts: { ...extra.pluginOpts, filedir: { archive_dir: archiveDir } },
+  });
   const filedir = await s.plugin<ArchiverPlugin>('filedir');
   const stored = await filedir.archive!(new Payload('archived bytes'), new Request(), { signal: new AbortController().signal, log: s.engine.log });
   const path = (stored as { results: { path: string } }).results.path;
@@ -88,7 +92,11 @@ describe('toRequests', () => {
     expect(requests.map((r) => r.payloads[0]!.content.toString())).toEqual(['archived bytes']);
     expect(errors).toEqual([message]);
     expect(failures).toEqual([{ stage: 'task', plugin_name: 'nope', error: message }]);
-    expect(records().filter((r) => r.level === 40).map((r) => [r['plugin'], r.msg])).toEqual([['nope', message]]);
+    expect(
+      records()
+        .filter((r) => r.level === 40)
+        .map((r) => [r['plugin'], r.msg]),
+    ).toEqual([['nope', message]]);
   });
 
   it('reports an archiver that returns no payload, or fails, naming it and the task', async () => {
@@ -101,7 +109,11 @@ describe('toRequests', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0]).toBe('"{"id":1}" failed with archiver "dummy_archiver": it returned no payload');
     expect(errors[1]!.startsWith(`"{"path":"${outside}"}" failed with archiver "filedir": `)).toBe(true);
-    expect(errors[1]!.endsWith(`StoqPluginException: filedir: refusing to read ${outside}: it is outside archive_dir ${realpathSync(engine.sourceArchivers.get('filedir')!.options['archive_dir'] as string)}`)).toBe(true);
+    expect(
+      errors[1]!.endsWith(
+        `StoqPluginException: filedir: refusing to read ${outside}: it is outside archive_dir ${realpathSync(engine.sourceArchivers.get('filedir')!.options['archive_dir'] as string)}`,
+      ),
+    ).toBe(true);
     expect(failures.map((f) => [f.stage, f.plugin_name])).toEqual([
       ['task', 'dummy_archiver'],
       ['task', 'filedir'],

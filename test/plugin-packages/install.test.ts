@@ -43,7 +43,11 @@ describe('stoq install / uninstall', { timeout: 120_000 }, () => {
     rmSync(src, { recursive: true });
 
     const listed = list(env, elsewhere);
-    expect(listed['alpha']).toMatchObject({ classes: ['Worker'], version: '0.9', source: { kind: 'package', package: 'stoq-plugin-fixture', version: '1.2.3' } });
+    expect(listed['alpha']).toMatchObject({
+      classes: ['Worker'],
+      version: '0.9',
+      source: { kind: 'package', package: 'stoq-plugin-fixture', version: '1.2.3' },
+    });
     expect(listed['hash']?.source).toEqual({ kind: 'bundled' });
     const text = stoq(['list'], { env, cwd: elsewhere }).stdout;
     expect(text).toMatch(/^alpha\s+v0\.9\s+says alpha\n\s+Worker {2}\(package stoq-plugin-fixture@1\.2\.3\)$/m);
@@ -93,7 +97,9 @@ describe('stoq install / uninstall', { timeout: 120_000 }, () => {
     // npm is offline here: the registry lookup fails, and the CLI passes on npm's reason.
     const unknown = stoq(['install', 'stoq-plugin-that-does-not-exist'], { env, cwd: elsewhere });
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toMatch(/^stoq: error: npm install stoq-plugin-that-does-not-exist failed \(npm exited \d+\): code ENOTCACHED; .*stoq-plugin-that-does-not-exist/);
+    expect(unknown.stderr).toMatch(
+      /^stoq: error: npm install stoq-plugin-that-does-not-exist failed \(npm exited \d+\): code ENOTCACHED; .*stoq-plugin-that-does-not-exist/,
+    );
     expect(unknown.stderr.split('\n')).toHaveLength(2);
 
     const notInstalled = stoq(['uninstall', 'left-pad'], { env, cwd: elsewhere });

@@ -30,9 +30,15 @@ describe("plugins outside the package import 'rxstoq' and get the running one", 
   it('a plugin package of a project that has its own, different rxstoq installed', () => {
     const project = writeProject(tempDir('project-'), ['rxstoq', 'stoq-plugin-local']);
     // A stand-in for another copy of rxstoq: loading it would give the plugin no WorkerPlugin.
-    writePackage(join(project, 'node_modules', 'rxstoq'), { name: 'rxstoq', version: '0.0.0-other', extra: { exports: { '.': './index.js', './operators': './index.js' } } });
+    writePackage(join(project, 'node_modules', 'rxstoq'), {
+      name: 'rxstoq',
+      version: '0.0.0-other',
+      extra: { exports: { '.': './index.js', './operators': './index.js' } },
+    });
     writeFileSync(join(project, 'node_modules', 'rxstoq', 'index.js'), 'export const OTHER = true;\n');
-    writePackage(join(project, 'node_modules', 'stoq-plugin-local'), { name: 'stoq-plugin-local', stoq: { plugins: ['./p'] } }, [{ dir: 'p', name: 'local', says: 'local' }]);
+    writePackage(join(project, 'node_modules', 'stoq-plugin-local'), { name: 'stoq-plugin-local', stoq: { plugins: ['./p'] } }, [
+      { dir: 'p', name: 'local', says: 'local' },
+    ]);
     const sub = join(project, 'src');
     mkdirSync(sub);
     writeFileSync(join(sub, 'sample'), 'data');
@@ -46,7 +52,9 @@ describe("plugins outside the package import 'rxstoq' and get the running one", 
     symlinkSync(ROOT, join(prefix, 'lib', 'node_modules', 'rxstoq'), 'dir');
     const home = tempDir('stoq-home-');
     writeProject(home, ['stoq-plugin-linked']);
-    writePackage(join(home, 'node_modules', 'stoq-plugin-linked'), { name: 'stoq-plugin-linked', stoq: { plugins: ['./p'] } }, [{ dir: 'p', name: 'linked', says: 'linked' }]);
+    writePackage(join(home, 'node_modules', 'stoq-plugin-linked'), { name: 'stoq-plugin-linked', stoq: { plugins: ['./p'] } }, [
+      { dir: 'p', name: 'linked', says: 'linked' },
+    ]);
     const cwd = tempDir('stoq-cwd-');
     writeFileSync(join(cwd, 'sample'), 'data');
     const bin = join(prefix, 'lib', 'node_modules', 'rxstoq', 'bin', 'stoq.js');
@@ -58,10 +66,14 @@ describe("plugins outside the package import 'rxstoq' and get the running one", 
     const project = writeProject(tempDir('project-'), ['rxstoq', 'stoq-plugin-lib'], { type: 'module' });
     mkdirSync(join(project, 'node_modules'));
     symlinkSync(ROOT, join(project, 'node_modules', 'rxstoq'), 'dir');
-    writePackage(join(project, 'node_modules', 'stoq-plugin-lib'), { name: 'stoq-plugin-lib', stoq: { plugins: ['./p'] } }, [{ dir: 'p', name: 'lib', says: 'lib' }]);
+    writePackage(join(project, 'node_modules', 'stoq-plugin-lib'), { name: 'stoq-plugin-lib', stoq: { plugins: ['./p'] } }, [
+      { dir: 'p', name: 'lib', says: 'lib' },
+    ]);
     // A package in the home, where no rxstoq can be found by walking up: only the hook gets it one.
     const home = writeProject(tempDir('stoq-home-'), ['stoq-plugin-home']);
-    writePackage(join(home, 'node_modules', 'stoq-plugin-home'), { name: 'stoq-plugin-home', stoq: { plugins: ['./p'] } }, [{ dir: 'p', name: 'homed', says: 'home' }]);
+    writePackage(join(home, 'node_modules', 'stoq-plugin-home'), { name: 'stoq-plugin-home', stoq: { plugins: ['./p'] } }, [
+      { dir: 'p', name: 'homed', says: 'home' },
+    ]);
     writeFileSync(
       join(project, 'scan.js'),
       [

@@ -49,7 +49,9 @@ describe('stoq new-plugin', { timeout: 240_000 }, () => {
 
     const elsewhere = tempDir('stoq-cwd-');
     const listed = stoq(['list'], { env, cwd: elsewhere });
-    expect(listed.stdout).toMatch(/^line_stats\s+v0\.1\.0\s+Size, line count and printable share of the payload\n\s+Worker {2}\(package stoq-plugin-line_stats@0\.1\.0\)$/m);
+    expect(listed.stdout).toMatch(
+      /^line_stats\s+v0\.1\.0\s+Size, line count and printable share of the payload\n\s+Worker {2}\(package stoq-plugin-line_stats@0\.1\.0\)$/m,
+    );
 
     writeFileSync(join(elsewhere, 'notes.txt'), 'one\ntwo\nthree\n');
     const scanned = stoq(['scan', 'notes.txt', '-a', 'line_stats'], { env, cwd: elsewhere });

@@ -41,7 +41,10 @@ function write(file: string, text: string): void {
  * as a published plugin would, and reports where `rxstoq` resolved to.
  */
 export function writePlugin(dir: string, plugin: Omit<FixturePlugin, 'dir'>): void {
-  write(join(dir, `${plugin.name}.stoq.yaml`), `name: ${plugin.name}\nmodule: ${plugin.name}\nversion: ${plugin.version ?? '1.0'}\ndescription: says ${plugin.says}\n${plugin.manifestExtra ?? ''}`);
+  write(
+    join(dir, `${plugin.name}.stoq.yaml`),
+    `name: ${plugin.name}\nmodule: ${plugin.name}\nversion: ${plugin.version ?? '1.0'}\ndescription: says ${plugin.says}\n${plugin.manifestExtra ?? ''}`,
+  );
   write(
     join(dir, `${plugin.name}.js`),
     [
@@ -59,7 +62,11 @@ export function writePlugin(dir: string, plugin: Omit<FixturePlugin, 'dir'>): vo
 }
 
 /** A package folder (package.json with a `stoq` field unless `stoq` is undefined) and its plugins. */
-export function writePackage(root: string, pkg: { name: string; version?: string; stoq?: unknown; extra?: Record<string, unknown> }, plugins: FixturePlugin[] = []): string {
+export function writePackage(
+  root: string,
+  pkg: { name: string; version?: string; stoq?: unknown; extra?: Record<string, unknown> },
+  plugins: FixturePlugin[] = [],
+): string {
   const manifest: Record<string, unknown> = { name: pkg.name, version: pkg.version ?? '1.0.0', type: 'module', ...pkg.extra };
   if (pkg.stoq !== undefined) manifest['stoq'] = pkg.stoq;
   write(join(root, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);

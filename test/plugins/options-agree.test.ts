@@ -78,8 +78,14 @@ describe.each(names)('the %s plugin’s options', (name) => {
     const common = CommonOptionsSchema.shape as Record<string, z.ZodType>;
     const rows = documentedOptions(readme, name);
     const documented = rows.flatMap((r) => r.names);
-    expect(documented.filter((o) => !(o in own) && !(o in common)), 'documented but not in the schema').toEqual([]);
-    expect(Object.keys(own).filter((o) => !documented.includes(o)), 'in the schema but not documented').toEqual([]);
+    expect(
+      documented.filter((o) => !(o in own) && !(o in common)),
+      'documented but not in the schema',
+    ).toEqual([]);
+    expect(
+      Object.keys(own).filter((o) => !documented.includes(o)),
+      'in the schema but not documented',
+    ).toEqual([]);
     for (const row of rows) {
       for (const option of row.names) {
         const value = schemaDefault(own[option] ?? common[option]!);

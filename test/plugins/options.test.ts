@@ -58,7 +58,9 @@ describe('options of bundled plugins, typed by their schemas', () => {
   it('names the layer whose value won: pluginOpts over environment over config file', async () => {
     const layers = { configSections: { hash: { pool_min_size: 'c' } }, env: { STOQ_HASH__POOL_MIN_SIZE: 'e' } };
     await expect(load('hash', layers)).rejects.toThrow('pool_min_size = "e" (from environment variable STOQ_HASH__POOL_MIN_SIZE)');
-    await expect(load('hash', { ...layers, pluginOpts: { hash: { pool_min_size: 'p' } } })).rejects.toThrow('pool_min_size = "p" (from pluginOpts / --plugin-opts)');
+    await expect(load('hash', { ...layers, pluginOpts: { hash: { pool_min_size: 'p' } } })).rejects.toThrow(
+      'pool_min_size = "p" (from pluginOpts / --plugin-opts)',
+    );
   });
 
   it('fills in the schema’s defaults (the only place they are written)', async () => {
@@ -156,7 +158,9 @@ describe('pluginOptions: how each schema type takes a string', () => {
   });
 
   it('reports a missing required option as not set', () => {
-    expect(() => pluginOptions('p', z.object({ url: z.string() }), {})).toThrow('Plugin "p" has invalid options: url (not set): Invalid input: expected string, received undefined');
+    expect(() => pluginOptions('p', z.object({ url: z.string() }), {})).toThrow(
+      'Plugin "p" has invalid options: url (not set): Invalid input: expected string, received undefined',
+    );
   });
 
   it('lets a z.looseObject schema take undeclared options, and runs object-level refinements', () => {

@@ -20,7 +20,11 @@ function announcedSpin(pool: WorkerPool, options?: { signal?: AbortSignal }): { 
   const flag = new SharedArrayBuffer(4);
   const spin = pool.call(TASKS, 'spinAnnounced', [flag], [], options);
   // Atomics.waitAsync is in Node 20; this project's type libraries (ES2023) do not declare it.
-  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync(new Int32Array(flag), 0, 0);
+  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { value: Promise<string> | string } }).waitAsync(
+    new Int32Array(flag),
+    0,
+    0,
+  );
   return { spin, started: Promise.resolve(wait.value) };
 }
 

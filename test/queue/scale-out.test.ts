@@ -28,7 +28,10 @@ describe('scale-out on Redis Streams: three `stoq run -P redis` processes, one k
     const submitted = stoq(['submit', dir, '--stream', keys.stream, '--log-level', 'warn'], { env: { ...process.env, ...env } });
     expect(submitted.stderr).toBe('');
     expect(submitted.status).toBe(0);
-    const lines = submitted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = submitted.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(TASKS);
     expect(lines.every((l) => l.by === 'inline')).toBe(true);
     // A poison entry: a task for a source archiver no consumer has, so it can never be scanned.

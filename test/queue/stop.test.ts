@@ -18,7 +18,10 @@ describe('SIGTERM on `stoq run -P redis`', () => {
     for (let i = 0; i < 30; i++) writeFileSync(join(dir, `f${i}`), `file ${i}`);
     const submitted = stoq(['submit', dir, '--redis-url', t.server.url, '--stream', keys.stream, '--log-level', 'warn']);
     expect(submitted.status, submitted.stderr).toBe(0);
-    const all = submitted.stdout.trim().split('\n').map((l) => JSON.parse(l).stream_id as string);
+    const all = submitted.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).stream_id as string);
     expect(all).toHaveLength(30);
 
     // A short engine queue: items already handed to the engine are finished on stop, the rest stay in Redis.
@@ -26,7 +29,17 @@ describe('SIGTERM on `stoq run -P redis`', () => {
     writeFileSync(config, 'core:\n  max_queue: 2\n  provider_consumers: 2\n');
     const consumer = startConsumer(
       'solo',
-      ['--config-file', config, '--plugin-dir', FIXTURES, '-C', 'redis', '-a', 'slow_js', ...redisOpts(keys, { block_ms: 100, batch: 2, redis_url: t.server.url })],
+      [
+        '--config-file',
+        config,
+        '--plugin-dir',
+        FIXTURES,
+        '-C',
+        'redis',
+        '-a',
+        'slow_js',
+        ...redisOpts(keys, { block_ms: 100, batch: 2, redis_url: t.server.url }),
+      ],
       {},
     );
     await waitFor(async () => (await t.redis.xlen(keys.results_stream)) >= 1, 20_000, 'a first result');

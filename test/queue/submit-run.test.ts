@@ -41,11 +41,26 @@ describe('stoq submit + two `stoq run -P redis` processes scan a directory (the 
     expect(await t.redis.xlen(keys.stream)).toBe(1);
     await t.redis.del(keys.stream);
 
-    const submitted = await stoqAsync(['submit', dir, ...common, '-A', 's3', '--plugin-opts', ...s3Opts, '--request-source', 'e2e', '--request-extra', 'batch=7']);
+    const submitted = await stoqAsync([
+      'submit',
+      dir,
+      ...common,
+      '-A',
+      's3',
+      '--plugin-opts',
+      ...s3Opts,
+      '--request-source',
+      'e2e',
+      '--request-extra',
+      'batch=7',
+    ]);
     // (stderr may carry the AWS SDK's Node-version notice; no stoq error may appear.)
     expect(submitted.stderr).not.toContain('stoq:');
     expect(submitted.status).toBe(0);
-    const lines = submitted.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = submitted.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(files.size);
     const large = lines.find((l) => l.path === join(dir, 'nested', 'large.bin'));
     expect(large.by).toBe('s3');

@@ -59,7 +59,13 @@ export function writeSampleSet(dir: string): Record<string, string[]> {
   ole.write('_VBA_PROJECT', 512, 'utf16le');
   put('legacy.doc', ole, ['exif']);
 
-  put('encoded.b64', pseudoRandom(300).toString('base64').replace(/(.{76})/g, '$1\n'), ['b64decode']);
+  put(
+    'encoded.b64',
+    pseudoRandom(300)
+      .toString('base64')
+      .replace(/(.{76})/g, '$1\n'),
+    ['b64decode'],
+  );
   const pe = makePeHeader();
   put('program.exe', pe, []);
   put('program.xored', xorWith(pe, [0x5a]), ['xordecode']);

@@ -3,7 +3,16 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ThreadClosedError, ThreadCrashedError, ThreadHost, ThreadModuleError, ThreadStartError, ThreadTaskError, ThreadTimeoutError, type ThreadHostOptions } from 'rxstoq';
+import {
+  ThreadClosedError,
+  ThreadCrashedError,
+  ThreadHost,
+  ThreadModuleError,
+  ThreadStartError,
+  ThreadTaskError,
+  ThreadTimeoutError,
+  type ThreadHostOptions,
+} from 'rxstoq';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -33,7 +42,11 @@ function startFlag(): { buffer: SharedArrayBuffer; started: Promise<number> } {
   const buffer = new SharedArrayBuffer(4);
   const cell = new Int32Array(buffer);
   // Atomics.waitAsync is in Node 20; this project's type libraries (ES2023) do not declare it.
-  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(cell, 0, 0);
+  const wait = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync(
+    cell,
+    0,
+    0,
+  );
   const started = Promise.resolve(wait.value).then(() => Atomics.load(cell, 0));
   return { buffer, started };
 }

@@ -90,12 +90,22 @@ function describeInstalled(dir: string, name: string, home: string): { text: str
   }
   if (!pkg) {
     const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
-    return { text: `installed ${name}@${version ?? '?'} in ${home}: it has no "stoq" field, so it adds no plugins (plugins in $STOQ_HOME/plugins can import it)` };
+    return {
+      text: `installed ${name}@${version ?? '?'} in ${home}: it has no "stoq" field, so it adds no plugins (plugins in $STOQ_HOME/plugins can import it)`,
+    };
   }
   // Warnings (a manifest that does not parse, a module not built) go to stderr as the scan would log them.
-  const plugins = [...discoverPlugins(pkg.pluginDirs.map((d) => ({ dir: d, source: { kind: 'package', package: pkg.name, version: pkg.version } })), createLogger({ level: 'warn' })).keys()];
+  const plugins = [
+    ...discoverPlugins(
+      pkg.pluginDirs.map((d) => ({ dir: d, source: { kind: 'package', package: pkg.name, version: pkg.version } })),
+      createLogger({ level: 'warn' }),
+    ).keys(),
+  ];
   if (plugins.length === 0) {
-    return { text: `installed ${pkg.name}@${pkg.version} in ${home}, but it holds no usable plugin`, problem: `${pkg.name}: no plugin manifest with its module was found in ${pkg.pluginDirs.join(', ')}` };
+    return {
+      text: `installed ${pkg.name}@${pkg.version} in ${home}, but it holds no usable plugin`,
+      problem: `${pkg.name}: no plugin manifest with its module was found in ${pkg.pluginDirs.join(', ')}`,
+    };
   }
   return { text: `installed ${pkg.name}@${pkg.version} in ${home}: plugins ${plugins.sort().join(', ')}` };
 }

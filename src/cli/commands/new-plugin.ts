@@ -18,7 +18,10 @@ const PluginName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a plugin name s
 const PackageName = z
   .string()
   .max(214, 'an npm package name has at most 214 characters')
-  .regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, 'an npm package name is lower case: letters, digits, "-", ".", "_", "~", optionally @scope/');
+  .regex(
+    /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/,
+    'an npm package name is lower case: letters, digits, "-", ".", "_", "~", optionally @scope/',
+  );
 
 /** `my_plugin` → `MyPluginPlugin`: the class the template declares. */
 function className(plugin: string): string {

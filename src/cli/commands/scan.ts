@@ -38,7 +38,10 @@ export function scanCommand(): Command {
     .description('scan files, directories (recursively) or stdin; one input prints indented JSON, several print NDJSON')
     .argument('[inputs...]', 'files or directories to scan; "-" or nothing reads stdin')
     .option('--concurrency <n>', 'files scanned at once when scanning several (default: 4 per core)')
-    .option('--threads <n>', `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core, or 1 with --ratelimit; 1: main thread only)`);
+    .option(
+      '--threads <n>',
+      `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core, or 1 with --ratelimit; 1: main thread only)`,
+    );
   return addCommonOptions(cmd).action(async (inputs: string[], flags: ScanFlags) => {
     const stoq = cliStoq(stoqOptionsFrom(flags));
     try {
@@ -78,14 +81,7 @@ export function scanCommand(): Command {
  * NDJSON over many files with bounded memory: a file is read only when a slot is free, and a
  * slot is freed only once that file's line has been written (so a slow stdout slows us down).
  */
-async function scanMany(
-  stoq: Stoq,
-  inputs: string[],
-  flags: ScanFlags,
-  requestMeta: RequestMeta,
-  addStartDispatch: string[],
-  print: boolean,
-): Promise<number> {
+async function scanMany(stoq: Stoq, inputs: string[], flags: ScanFlags, requestMeta: RequestMeta, addStartDispatch: string[], print: boolean): Promise<number> {
   const concurrency = flags.concurrency ? Math.max(1, positiveInt(flags.concurrency, '--concurrency')) : 4 * availableParallelism();
   // One limit for the whole scan: each thread's pipeline would apply --ratelimit on its own.
   if (flags.ratelimit !== undefined && flags.threads !== undefined && positiveInt(flags.threads, '--threads') > 1) {
@@ -96,7 +92,11 @@ async function scanMany(
   // A progress line only for a person watching: never in logs, pipes or CI output.
   const progress = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
   const counting = new AbortController();
-  if (progress) countInputs(inputs, counting.signal).then((n) => progress.setTotal(n), () => undefined);
+  if (progress)
+    countInputs(inputs, counting.signal).then(
+      (n) => progress.setTotal(n),
+      () => undefined,
+    );
   let failures = 0;
   const fail = (path: string, err: Error | string) => {
     failures++;
@@ -150,10 +150,9 @@ async function scanMany(
     progress?.tick(request.payloads[0]?.results.size ?? 0);
   };
   try {
-    await lastValueFrom(
-      files.pipe(mergeMap((path) => defer(() => from(scanFile(path))).pipe(finalize(() => slots.release())), concurrency)),
-      { defaultValue: undefined },
-    );
+    await lastValueFrom(files.pipe(mergeMap((path) => defer(() => from(scanFile(path))).pipe(finalize(() => slots.release())), concurrency)), {
+      defaultValue: undefined,
+    });
   } finally {
     counting.abort();
     progress?.stop();

@@ -15,8 +15,7 @@ import { cliStoq, logLevelOption, requestMetaFrom, stoqOptionsFrom, type CommonF
 import { positiveInt, splitNames } from '../parse-values.js';
 import { writeOut } from '../write-out.js';
 
-interface SubmitFlags
-  extends Pick<CommonFlags, 'destArchivers' | 'pluginOpts' | 'requestSource' | 'requestExtra' | 'pluginDir' | 'configFile' | 'logLevel'> {
+interface SubmitFlags extends Pick<CommonFlags, 'destArchivers' | 'pluginOpts' | 'requestSource' | 'requestExtra' | 'pluginDir' | 'configFile' | 'logLevel'> {
   queue: string;
   redisUrl?: string;
   stream?: string;
@@ -174,7 +173,10 @@ function readRegularFile(path: InputPath): Buffer {
 /** Store the payload with the first destination archiver that succeeds; its results become the task. */
 async function archiveOnce(stoq: Stoq, payload: Payload, s: SubmitSettings, path: string): Promise<[string, Record<string, unknown>]> {
   if (stoq.loadedDestArchivers.size === 0) {
-    throw new CliError(`${path}: ${payload.content.byteLength} bytes is above --inline-max-bytes ${s.inlineMax}; give -A/--dest-archivers to submit it by reference`, 1);
+    throw new CliError(
+      `${path}: ${payload.content.byteLength} bytes is above --inline-max-bytes ${s.inlineMax}; give -A/--dest-archivers to submit it by reference`,
+      1,
+    );
   }
   const errors: string[] = [];
   for (const [name, archiver] of stoq.loadedDestArchivers) {

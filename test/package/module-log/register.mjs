@@ -9,4 +9,11 @@ const log = process.env.MODULE_LOAD_LOG;
 if (!log) throw new Error('MODULE_LOAD_LOG must name the file to write loaded modules to');
 register(new URL('./hooks.mjs', import.meta.url), { data: { log } });
 const { cache } = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(log, Object.keys(cache).map((path) => `${path}\n`).join('')));
+process.on('exit', () =>
+  appendFileSync(
+    log,
+    Object.keys(cache)
+      .map((path) => `${path}\n`)
+      .join(''),
+  ),
+);
