@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { RUNNING_FROM_SOURCE } from './bundled.js';
 import { MANIFEST_SUFFIXES, readManifest, type Manifest } from './manifest.js';
@@ -26,6 +26,12 @@ export interface PluginInfo {
 const MODULE_EXTENSIONS = RUNNING_FROM_SOURCE ? ['.js', '.mjs', '.ts'] : ['.js', '.mjs'];
 // Test fixtures inside a plugin folder (plugins/x/fixtures) hold sample data and test-only plugins.
 const SKIP_DIRS = new Set(['node_modules', '.git', 'fixtures']);
+
+/** `path` is `dir` itself or somewhere below it (`/x/plugins2` is not inside `/x/plugins`). */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
 
 function* walk(dir: string): Generator<string> {
   let entries;
@@ -92,7 +98,9 @@ export function discoverPlugins(roots: PluginRoot[], log: Logger, skipped?: Map<
         continue;
       }
       const previous = found.get(manifest.name);
-      if (previous && dirname(previous.pluginDir).startsWith(dir)) {
+      // Twice in this root warns; a root overriding an earlier one does not (the same manifest
+      // reached again through nested roots is not a second definition either).
+      if (previous && previous.manifestPath !== manifestPath && isInside(dir, previous.pluginDir)) {
         log.warn({ plugin: manifest.name }, `Plugin ${manifest.name} is defined twice in ${dir}; using ${manifestPath}`);
       }
       found.set(manifest.name, { name: manifest.name, manifest, manifestPath, modulePath, pluginDir, source: root.source });

@@ -1,19 +1,12 @@
 /**
  * Port of upstream stoQ v3 `stoq/tests/test_plugin_manager.py`, 18 tests.
  */
-import { readdirSync } from 'node:fs';
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  BUNDLED_PLUGIN_DIR,
-  createLogger,
-  PluginManager,
-  readManifest,
-  StoqException,
-  StoqPluginNotFound,
-  type BasePlugin,
-} from 'rxstoq';
+import { BUNDLED_PLUGIN_DIR, createLogger, PluginManager, readManifest, StoqException, StoqPluginNotFound, type BasePlugin } from 'rxstoq';
 import type { ConfigurableWorker } from '../fixtures/data/plugins/worker/configurable_worker/configurable_worker.js';
+import { tempDir } from '../helpers/tmp.js';
 import { bundledPluginNames, DATA_DIR, INVALID_PLUGINS_DIR, LEVEL, LogCapture, makeStoq, PLUGINS2_DIR, PLUGINS_DIR } from './support.js';
 
 const DUMMY_PLUGINS = ['dummy_archiver', 'dummy_connector', 'dummy_provider', 'dummy_worker', 'dummy_decorator'];
@@ -175,9 +168,7 @@ describe('plugin manager (upstream test_plugin_manager.py)', () => {
     expect(plugin).toBeDefined();
     expect(plugin.plugin_name).toBe('incompatible_min_stoq_version');
     const warnings = capture.at(LEVEL.warn).map((r) => r.msg);
-    expect(warnings).toContain(
-      'Plugin incompatible_min_stoq_version not compatible with this version of stoQ. Unpredictable results may occur!',
-    );
+    expect(warnings).toContain('Plugin incompatible_min_stoq_version not compatible with this version of stoQ. Unpredictable results may occur!');
   });
 
   it('test_plugin_override', async () => {
@@ -188,5 +179,43 @@ describe('plugin manager (upstream test_plugin_manager.py)', () => {
     const earlier = await manager([PLUGINS2_DIR, PLUGINS_DIR]).loadPlugin('dummy_worker');
     expect('PLUGINS2_DUP_MARKER' in earlier).toBe(false);
     expect(marker(earlier)).toBeUndefined();
+  });
+});
+
+describe('discovery: "defined twice" warns only for two manifests of one name inside one plugin folder', () => {
+  const DUMMY_WORKER_DIR = join(PLUGINS_DIR, 'worker', 'dummy_worker');
+  const twiceWarnings = (pluginDirList: string[]) => {
+    const capture = new LogCapture();
+    manager(pluginDirList, { log: capture.logger(), includeBundled: false });
+    return capture
+      .at(LEVEL.warn)
+      .map((r) => r.msg)
+      .filter((m) => m.includes('defined twice'));
+  };
+
+  it('warns when the first manifest sits directly in the folder', () => {
+    const root = tempDir();
+    cpSync(DUMMY_WORKER_DIR, root, { recursive: true });
+    // Walked after the root's own files (sorted), so the root manifest is the one overridden.
+    cpSync(DUMMY_WORKER_DIR, join(root, 'z_copy'), { recursive: true });
+    expect(twiceWarnings([root])).toEqual([`Plugin dummy_worker is defined twice in ${root}; using ${join(root, 'z_copy', 'dummy_worker.stoq.yaml')}`]);
+  });
+
+  it('warns for two subfolders of one folder', () => {
+    const root = tempDir();
+    cpSync(DUMMY_WORKER_DIR, join(root, 'a', 'dummy_worker'), { recursive: true });
+    cpSync(DUMMY_WORKER_DIR, join(root, 'b'), { recursive: true });
+    expect(twiceWarnings([root])).toEqual([`Plugin dummy_worker is defined twice in ${root}; using ${join(root, 'b', 'dummy_worker.stoq.yaml')}`]);
+  });
+
+  it('a later folder overriding an earlier one is silent, even when one name extends the other (plugins2, plugins)', () => {
+    expect(twiceWarnings([PLUGINS2_DIR, PLUGINS_DIR])).toEqual([]);
+    expect(twiceWarnings([PLUGINS_DIR, PLUGINS2_DIR])).toEqual([]);
+  });
+
+  it('one manifest reached through nested plugin folders is not a second definition', () => {
+    const root = tempDir();
+    cpSync(DUMMY_WORKER_DIR, join(root, 'sub'), { recursive: true });
+    expect(twiceWarnings([root, join(root, 'sub')])).toEqual([]);
   });
 });
