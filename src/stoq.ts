@@ -21,7 +21,7 @@ import type { ConfigFile } from './config/config-schema.js';
 import { CONFIG_FILE_NAME, loadConfig } from './config/load-config.js';
 import { cleanList, DEFAULTS, pick, resolvePluginDirs } from './config/settings.js';
 import { formatError, StoqException } from './exceptions.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { closeLogFile, createLogger, type Logger } from './log/logger.js';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js';
 import { StoqMetrics } from './metrics/stoq-metrics.js';
 import { Payload, type Content } from './model/payload.js';
@@ -156,6 +156,8 @@ export class Stoq {
   /** One queue per `ratelimit` string used by `scan`: the limit holds across concurrent calls. */
   readonly #scanGates = new Map<string, Subject<() => void>>();
   readonly #failures: Subject<Failure>;
+  /** The Stoq made its logger (no `logger` option), so close() closes that logger's log file. */
+  readonly #ownsLog: boolean;
 
   constructor(options: StoqOptions = {}) {
     const base = resolve(options.baseDir ?? process.cwd());
@@ -166,6 +168,7 @@ export class Stoq {
     this.config = loadConfig(this.configFile, { mustExist: explicitConfig });
     const core = this.config.core;
 
+    this.#ownsLog = options.logger === undefined;
     this.log =
       options.logger ??
       createLogger({
@@ -367,12 +370,16 @@ export class Stoq {
     return summary;
   }
 
-  /** Close plugins that hold resources (helper processes, connections, watchers). */
+  /**
+   * Close plugins that hold resources (helper processes, connections, watchers), then flush and
+   * close the log file of a logger this Stoq made (a `logger` passed in stays the caller's).
+   */
   async close(): Promise<void> {
     await this.#ready.catch(() => undefined);
     await this.manager.closePlugins();
     await this.metricsServer?.close();
     for (const gate of this.#scanGates.values()) gate.complete();
     this.#failures.complete();
+    if (this.#ownsLog) await closeLogFile(this.log);
   }
 }

@@ -47,7 +47,6 @@ describe('log file rotation (log_maxbytes, log_backup_count)', () => {
     await stoq.ready();
     for (let i = 0; i < 100; i++) stoq.log.warn({ i }, `entry ${i}`);
     await stoq.close();
-    await closeLogFile(stoq.log);
 
     expect(filesIn(logs)).toEqual(['stoq.log', 'stoq.log.1']);
     const last = linesOf(join(logs, 'stoq.log')).at(-1)!;
@@ -61,7 +60,6 @@ describe('log file rotation (log_maxbytes, log_backup_count)', () => {
     const stoq = new Stoq({ baseDir: base, logDestination: memory(), logDir: join(base, 'logs') });
     stoq.log.info({ n: 1 }, 'hello');
     await stoq.close();
-    await closeLogFile(stoq.log);
     expect(JSON.parse(linesOf(join(base, 'logs', 'stoq.log')).at(-1)!)).toMatchObject({ level: 30, msg: 'hello', n: 1 });
   });
 
@@ -93,6 +91,33 @@ describe('log file rotation (log_maxbytes, log_backup_count)', () => {
     log.info('after');
     expect(linesOf(join(dir, 'stoq.log')).map((l) => JSON.parse(l).msg)).toEqual(['before']);
     expect(out.lines.map((l) => JSON.parse(l).msg)).toEqual(['before', 'after']);
+  });
+});
+
+describe('Stoq.close() and the log file', () => {
+  it('flushes and closes the log file of the logger the Stoq made: every line is on disk, later lines are not', async () => {
+    const dir = tempDir();
+    const out = memory();
+    const stoq = new Stoq({ baseDir: dir, logDir: dir, logDestination: out });
+    for (let i = 0; i < 1000; i++) stoq.log.info({ i }, 'before');
+    await stoq.close();
+    const written = linesOf(join(dir, 'stoq.log')).map((l) => JSON.parse(l) as { i?: number; msg: string });
+    expect(written.filter((r) => r.msg === 'before').map((r) => r.i)).toEqual([...Array(1000).keys()]);
+
+    stoq.log.info('after close');
+    await closeLogFile(stoq.log); // no-op once closed; waits for a file left open otherwise
+    expect(readFileSync(join(dir, 'stoq.log'), 'utf8')).not.toContain('after close');
+    expect(JSON.parse(out.lines.at(-1)!)).toMatchObject({ msg: 'after close' });
+  });
+
+  it("leaves a logger passed in open: closing it is the caller's business", async () => {
+    const dir = tempDir();
+    const log = createLogger({ logDir: dir, destination: memory() });
+    const stoq = new Stoq({ baseDir: dir, logger: log });
+    await stoq.close();
+    log.info('after the stoq closed');
+    await closeLogFile(log);
+    expect(linesOf(join(dir, 'stoq.log')).map((l) => JSON.parse(l).msg)).toContain('after the stoq closed');
   });
 });
 

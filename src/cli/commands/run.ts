@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { closeLogFile } from '../../log/logger.js';
 import { CliError } from '../cli-error.js';
 import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
 import { splitNames } from '../parse-values.js';
@@ -59,7 +58,6 @@ export function runCommand(): Command {
       stoq.log.info({ items: summary.items, responses: summary.responses, failures: summary.failures.length }, 'run finished');
     } finally {
       await stoq.close();
-      await closeLogFile(stoq.log);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       stdoutClosed.removeEventListener('abort', onStdoutClosed);
