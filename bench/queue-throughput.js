@@ -108,7 +108,16 @@ async function once(processes, providerConsumers) {
     const span = Math.max(1, idMs(last) - idMs(first)) / 1000;
     return { rate: TASKS / span, wall, cpuPerTask, redisPerTask };
   } finally {
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : (c.once('exit', r), c.kill('SIGTERM'))))));
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((r) => {
+            if (c.exitCode !== null) return r();
+            c.once('exit', r);
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     await redis.del(...Object.values(names), `${names.stream}:${names.group}:last-error`);
     rmSync(home, { recursive: true, force: true });
   }

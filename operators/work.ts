@@ -5,7 +5,7 @@ import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
 import { isThenable, type MaybePromise } from './internal/maybe-async.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
-import { errorCode, normaliseWorkerResponse, type NormalisedExtracted } from './internal/normalise.js';
+import { errorCode, normaliseWorkerResponse, type NormalisedExtracted, type NormalisedWorkerResponse } from './internal/normalise.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 import type { WorkTask } from './internal/work-plan.js';
 
@@ -32,7 +32,7 @@ function failed(ctx: ScanContext, outcome: WorkOutcome, err: unknown, log: () =>
 }
 
 function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger): WorkOutcome {
-  let response;
+  let response: NormalisedWorkerResponse | undefined;
   try {
     response = normaliseWorkerResponse(raw);
   } catch (err) {

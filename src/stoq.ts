@@ -29,7 +29,7 @@ import { PayloadMeta } from './model/payload-meta.js';
 import { Request } from './model/request.js';
 import { RequestMeta } from './model/request-meta.js';
 import type { StoqResponse } from './model/stoq-response.js';
-import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Provider, Worker } from './plugin/base-plugin.js';
+import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Provider } from './plugin/base-plugin.js';
 import { PluginManager, type PluginListing } from './plugin/plugin-manager.js';
 import type { Role } from './plugin/roles.js';
 import { configureSharedPool, sharedPoolStats } from './pool/shared-pool.js';

@@ -38,7 +38,7 @@ describe('b64decode plugin', () => {
 
   it('tolerates line breaks and spaces, as in MIME bodies and PEM', async () => {
     const original = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 255));
-    const wrapped = original.toString('base64').replace(/.{1,76}/g, '$&\r\n') + '  \n';
+    const wrapped = `${original.toString('base64').replace(/.{1,76}/g, '$&\r\n')}  \n`;
     const response = await decode(wrapped);
     expect(response.errors).toEqual([]);
     expect(decodedSha256(response)).toBe(sha256(original));

@@ -148,7 +148,7 @@ async function run() {
       best ??= { dir: '', problems: attempt.problems, notes: [] };
       continue;
     }
-    if (!best || !best.dir || attempt.problems.length < best.problems.length) {
+    if (!best?.dir || attempt.problems.length < best.problems.length) {
       if (best?.dir) remove(best.dir, best.instance);
       best = { dir, problems: attempt.problems, notes: attempt.notes, instance: sevenZip };
     } else {

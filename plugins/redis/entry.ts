@@ -58,7 +58,7 @@ function parseJsonField<T>(name: string, raw: Buffer | undefined, schema: z.ZodT
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+    const why = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
     throw new Error(`field "${name}" is invalid: ${why}`);
   }
   return parsed.data;

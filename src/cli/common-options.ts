@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseRateLimit } from '../../operators/index.js';
 import { CONFIG_FILE_NAME } from '../config/load-config.js';
 import { normaliseLevel } from '../log/logger.js';

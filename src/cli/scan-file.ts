@@ -30,7 +30,7 @@ export async function* inputFiles(inputs: string[], onError: (path: string, err:
  * file and an error that says why (a file over the size limit is recorded with its real size).
  */
 export function unreadableRequest(path: string, err: Error, extra_data: Record<string, unknown>, request_meta: RequestMeta): Request {
-  const payload = new Payload(Buffer.alloc(0), new PayloadMeta({ extra_data, should_scan: err instanceof FileTooLargeError ? true : false }));
+  const payload = new Payload(Buffer.alloc(0), new PayloadMeta({ extra_data, should_scan: err instanceof FileTooLargeError }));
   const request = new Request({ payloads: [payload], request_meta });
   if (err instanceof FileTooLargeError) {
     // admit() records PAYLOAD_TOO_LARGE against the real size.

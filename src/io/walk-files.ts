@@ -1,3 +1,4 @@
+import type { Dir } from 'node:fs';
 import { opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -27,7 +28,7 @@ export const displayPath = (path: FoundPath): string => (typeof path === 'string
  * caller can report them as unreadable instead of losing them.
  */
 export async function* walkFiles(dir: FoundPath, onError?: (path: string, err: Error) => void): AsyncGenerator<FoundPath> {
-  let handle;
+  let handle: Dir;
   try {
     handle = await opendir(dir, { encoding: 'buffer' as BufferEncoding });
   } catch (err) {

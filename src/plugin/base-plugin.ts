@@ -22,6 +22,7 @@ import type { IngestContext, ProviderItem } from './provider-item.js';
 export const PLUGIN_BASE = Symbol.for('rxstoq.pluginBase');
 
 type Awaitable<T> = T | Promise<T>;
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets a plugin method that returns nothing (no return statement) implement these signatures
 type Maybe<T> = T | null | undefined | void;
 
 /** A plugin's option schema: a zod object of its options, with their defaults. */

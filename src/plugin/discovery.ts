@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { RUNNING_FROM_SOURCE } from './bundled.js';
@@ -34,7 +34,7 @@ function isInside(dir: string, path: string): boolean {
 }
 
 function* walk(dir: string): Generator<string> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

@@ -189,18 +189,21 @@ export class HostedThread<Req> {
     if (this.state === 'gone') return;
     switch (msg.kind) {
       case 'replies':
-        return this.#onReplies(msg.batch);
+        this.#onReplies(msg.batch);
+        return;
       case 'ready':
         if (this.state === 'starting') this.state = 'ready';
         // A request's time counts from when its thread can run it, not while the thread starts.
         if (this.jobs[0]) this.#events.started(this.jobs[0]);
-        return this.#markReady();
+        this.#markReady();
+        return;
       case 'failed': {
         const err = new ThreadStartError(msg.error.message);
         this.state = 'gone';
         this.#failReady(err);
         this.#closing?.reject(err);
-        return this.#events.died(this, err);
+        this.#events.died(this, err);
+        return;
       }
       case 'closed':
         if (this.#closing) {

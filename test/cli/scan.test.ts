@@ -128,7 +128,7 @@ describe('stoq scan DIR', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
     const files = ['a.txt', 'sub/b.txt', 'sub/deeper/c.bin'];
-    files.forEach((f, i) => writeFileSync(join(dir, f), `content ${i}`));
+    for (const [i, f] of files.entries()) writeFileSync(join(dir, f), `content ${i}`);
     const out = stoq(['scan', dir, '-a', 'hash']);
     expect(out.status).toBe(0);
     const lines = out.stdout.trim().split('\n');

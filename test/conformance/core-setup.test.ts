@@ -2,11 +2,11 @@
  * Port of upstream stoQ v3 `stoq/tests/test_core.py`, tests 1-4: construction,
  * configuration and the initially loaded plugins.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BUNDLED_PLUGIN_DIR, readManifest, Stoq } from 'rxstoq';
+import { Stoq } from 'rxstoq';
 import { bundledPluginNames, LogCapture, makeStoq } from './support.js';
 
 const temps: string[] = [];

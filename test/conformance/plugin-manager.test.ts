@@ -1,10 +1,10 @@
 /**
  * Port of upstream stoQ v3 `stoq/tests/test_plugin_manager.py`, 18 tests.
  */
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_PLUGIN_DIR, createLogger, PluginManager, readManifest, StoqException, StoqPluginNotFound, type BasePlugin } from 'rxstoq';
+import { createLogger, PluginManager, StoqException, StoqPluginNotFound, type BasePlugin } from 'rxstoq';
 import type { ConfigurableWorker } from '../fixtures/data/plugins/worker/configurable_worker/configurable_worker.js';
 import { tempDir } from '../helpers/tmp.js';
 import { bundledPluginNames, DATA_DIR, INVALID_PLUGINS_DIR, LEVEL, LogCapture, makeStoq, PLUGINS2_DIR, PLUGINS_DIR } from './support.js';

@@ -61,18 +61,35 @@ interface AckedProvider {
   beforeAck: ((key: string, outcome: ItemOutcome) => void | Promise<void>) | undefined;
 }
 
+/** One payload's result in a saved response: the fields these tests read. */
+interface SavedResult {
+  payload_id: string;
+  extracted_by: string[];
+  payload_meta: { extra_data: Record<string, unknown> };
+  plugins_run: { workers: unknown[] };
+  workers: Record<string, { mimetype?: unknown } | undefined>;
+  archivers: Record<string, Record<string, unknown> | undefined>;
+}
+
+/** A response as JSON on disk. */
+interface SavedResponse {
+  results: SavedResult[];
+  errors: unknown[];
+  [field: string]: unknown;
+}
+
 interface Outcome {
   /** The JSON files the filedir connector saved, parsed. */
-  saved: Array<Record<string, any>>;
+  saved: SavedResponse[];
   /** Items the run took (Stoq: summary.items; by hand: receipts). */
   items: number;
   acked: AckedProvider;
 }
 
-function readSaved(dir: string): Array<Record<string, any>> {
+function readSaved(dir: string): SavedResponse[] {
   return readdirSync(dir)
     .filter((n) => !n.startsWith('.'))
-    .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')));
+    .map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as SavedResponse);
 }
 
 async function viaStoq(setup: Setup, resultsDir: string): Promise<Outcome> {
@@ -154,17 +171,19 @@ async function byHand(
  * (wherever they appear: payload_id, extracted_from, errors), the scan id and time constants.
  * Errors are sorted: they are recorded as they happen, so their order is timing.
  */
-function normalise(response: Record<string, any>): string {
+function normalise(response: SavedResponse): string {
   let json = JSON.stringify({ ...response, scan_id: 'SCAN', time: 'TIME' });
-  (response['results'] as Array<{ payload_id: string }>).forEach((r, i) => (json = json.replaceAll(r.payload_id, `payload-${i}`)));
-  const parsed = JSON.parse(json);
+  response.results.forEach((r, i) => {
+    json = json.replaceAll(r.payload_id, `payload-${i}`);
+  });
+  const parsed = JSON.parse(json) as SavedResponse;
   parsed.errors = (parsed.errors as unknown[])
     .map((e) => JSON.stringify(e))
     .sort()
     .map((e) => JSON.parse(e));
   return JSON.stringify(parsed);
 }
-const normaliseAll = (responses: Array<Record<string, any>>) => responses.map(normalise).sort();
+const normaliseAll = (responses: SavedResponse[]) => responses.map(normalise).sort();
 
 /** Each emitted item acknowledged exactly once; returns the outcomes by item key. */
 function onceEach(acked: AckedProvider): Record<string, ItemOutcome> {
@@ -177,7 +196,7 @@ function onceEach(acked: AckedProvider): Record<string, ItemOutcome> {
   return outcomes;
 }
 
-const byFilename = (responses: Array<Record<string, any>>) => new Map(responses.map((r) => [r['results'][0].payload_meta.extra_data.filename as string, r]));
+const byFilename = (responses: SavedResponse[]) => new Map(responses.map((r) => [r.results[0]?.payload_meta.extra_data['filename'] as string, r]));
 
 describe('hand-built pipeline vs Stoq.run', () => {
   it('the conformance fixture plugins: same responses, every item acknowledged once', async () => {
@@ -218,9 +237,9 @@ describe('hand-built pipeline vs Stoq.run', () => {
     // The scenario exercised what it claims: dispatch, re-dispatch, extraction, archiving, decoration.
     const fox = byFilename(expected.saved).get('a.txt')!;
     expect(fox['decorators']).toEqual({ simple_decorator: { simple_decoration: 123 } });
-    expect(fox['results'][0].plugins_run.workers).toEqual(expect.arrayContaining(['dummy_worker', 'simple_worker', 'extract_payload']));
-    expect(fox['results'][0].archivers).toEqual({ simple_archiver: { file_save_id: 12345 } });
-    expect(fox['results'].length).toBeGreaterThan(1);
+    expect(fox.results[0]!.plugins_run.workers).toEqual(expect.arrayContaining(['dummy_worker', 'simple_worker', 'extract_payload']));
+    expect(fox.results[0]!.archivers).toEqual({ simple_archiver: { file_save_id: 12345 } });
+    expect(fox.results.length).toBeGreaterThan(1);
 
     const stoqAcks = onceEach(expected.acked);
     const handAcks = onceEach(actual.acked);
@@ -289,11 +308,11 @@ describe('hand-built pipeline vs Stoq.run', () => {
 
       const saved = byFilename(expected.saved);
       const bundle = saved.get('bundle.zip')!;
-      const extractedBy = (bundle['results'] as Array<{ extracted_by: string[] }>).flatMap((r) => r.extracted_by);
+      const extractedBy = bundle.results.flatMap((r) => r.extracted_by);
       expect(extractedBy).toEqual(expect.arrayContaining(['decompress', 'b64decode']));
-      expect(saved.get('stub.bin')!['results'].some((r: { extracted_by: string[] }) => r.extracted_by.includes('xordecode'))).toBe(true);
-      expect(saved.get('picture.png')!['results'][0].plugins_run.workers).toContain('exif');
-      expect(saved.get('notes.txt')!['results'][0].archivers.filedir.path).toMatch(/archive/);
+      expect(saved.get('stub.bin')!.results.some((r) => r.extracted_by.includes('xordecode'))).toBe(true);
+      expect(saved.get('picture.png')!.results[0]!.plugins_run.workers).toContain('exif');
+      expect(saved.get('notes.txt')!.results[0]!.archivers['filedir']?.['path']).toMatch(/archive/);
 
       const stoqAcks = onceEach(expected.acked);
       expect(onceEach(actual.acked)).toEqual(stoqAcks);
@@ -307,9 +326,9 @@ describe('hand-built pipeline vs Stoq.run', () => {
         join(tmp, 'hand-filtered'),
         keepResponses((r) => rootMimetype(r)?.startsWith('text/') ?? false),
       );
-      const isText = (saved: Record<string, any>) => String(saved['results'][0].workers.mimetype?.mimetype).startsWith('text/');
+      const isText = (saved: SavedResponse) => String(saved.results[0]?.workers['mimetype']?.mimetype).startsWith('text/');
 
-      expect(actual.saved.map((r) => r['results'][0].payload_meta.extra_data.filename)).toEqual(['notes.txt']);
+      expect(actual.saved.map((r) => r.results[0]?.payload_meta.extra_data['filename'])).toEqual(['notes.txt']);
       expect(normaliseAll(actual.saved)).toEqual(normaliseAll(expected.saved.filter(isText)));
       // All six items reached acknowledge; five with their responses dropped.
       expect(actual.receipts).toHaveLength(6);
@@ -323,12 +342,12 @@ describe('hand-built pipeline vs Stoq.run', () => {
         readFileSync(batchFile, 'utf8')
           .trim()
           .split('\n')
-          .map((l) => JSON.parse(l) as Record<string, any>);
+          .map((l) => JSON.parse(l) as SavedResponse);
       const seenAtAck: string[] = [];
       const actual = await byHand(setup, join(tmp, 'hand-batched'), writeBatches(batchFile, { maxMs: 20, maxItems: 2 }), (acked) => {
         acked.beforeAck = (key) => {
           // The item's response is in the batch file by the time its provider hears of it.
-          expect(batched().map((r) => r['results'][0].payload_meta.extra_data.filename)).toContain(key.slice('file:'.length));
+          expect(batched().map((r) => r.results[0]?.payload_meta.extra_data['filename'])).toContain(key.slice('file:'.length));
           seenAtAck.push(key);
         };
       });
@@ -405,7 +424,14 @@ describe('credits', () => {
       } else pushed.next(onItemDone(new Payload(text), () => void setImmediate(pushNext)));
     };
     const pulling = { plugin_name: 'pulling', log, ingest: (ctx: IngestContext) => pullFrom(ctx, pulledItems()) } as unknown as Provider;
-    const pushing = { plugin_name: 'pushing', log, ingest: () => (void pulledOne.then(pushNext), pushed) } as unknown as Provider;
+    const pushing = {
+      plugin_name: 'pushing',
+      log,
+      ingest: () => {
+        void pulledOne.then(pushNext);
+        return pushed;
+      },
+    } as unknown as Provider;
     const receipts = await lastValueFrom(consume(engine, [pulling, pushing], { credits, concurrency: 10 }).pipe(toArray()));
     expect(receipts).toHaveLength(9);
     expect(mostHeld).toBe(1);

@@ -1,15 +1,17 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './tmp.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const STOQ_BIN = join(ROOT, 'bin', 'stoq.js');
 
-/** An environment with an empty HOME, so no ~/.stoq of the machine leaks into a test. */
+/**
+ * An environment with an empty HOME, so no ~/.stoq of the machine leaks into a test. Call it
+ * inside a test: that HOME is a `tempDir`, removed once the test ends.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: mkdtempSync(join(tmpdir(), 'stoq-home-')), ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: tempDir('stoq-home-'), ...extra };
   delete env['STOQ_HOME'];
   for (const k of Object.keys(env)) if (k.startsWith('STOQ_') && !(k in extra)) delete env[k];
   return env;

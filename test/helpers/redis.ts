@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { type WireStoqResponse, WireStoqResponseSchema } from 'rxstoq';
 
 /** A free loopback TCP port (bound and released; good enough for a test server started right after). */
 export function freePort(): Promise<number> {
@@ -98,24 +99,40 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-/** Every entry of a results stream, parsed. */
-export async function readResults(redis: Redis, stream: string): Promise<Array<{ id: string; stream_id?: string; response: any }>> {
+/** What the dead-letter stream records about an entry it took. */
+export interface DeadLetterInfo {
+  stream: string;
+  id: string;
+  group: string;
+  consumer: string;
+  deliveries: number;
+  error: string;
+  time: string;
+}
+
+/** The sha256 the hash worker reported for a response's first payload. */
+export function rootSha256(response: WireStoqResponse): string | undefined {
+  return (response.results[0]?.workers['hash'] as { sha256?: string } | undefined)?.sha256;
+}
+
+/** Every entry of a results stream, each response checked against the wire schema. */
+export async function readResults(redis: Redis, stream: string): Promise<Array<{ id: string; stream_id?: string; response: WireStoqResponse }>> {
   const entries = await redis.xrange(stream, '-', '+');
   return entries.map(([id, fields]) => {
     const f = new Map<string, string>();
     for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
-    return { id, stream_id: f.get('stream_id'), response: JSON.parse(f.get('response') ?? 'null') };
+    return { id, stream_id: f.get('stream_id'), response: WireStoqResponseSchema.parse(JSON.parse(f.get('response') ?? 'null')) };
   });
 }
 
 /** Entries of a dead-letter stream: the `dead_letter` info plus the copied fields (as strings). */
-export async function readDeadLetters(redis: Redis, stream: string): Promise<Array<{ info: any; fields: Record<string, string> }>> {
+export async function readDeadLetters(redis: Redis, stream: string): Promise<Array<{ info: DeadLetterInfo; fields: Record<string, string> }>> {
   const entries = await redis.xrange(stream, '-', '+');
   return entries.map(([, raw]) => {
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]!] = raw[i + 1]!;
     const { dead_letter, ...rest } = fields;
-    return { info: JSON.parse(dead_letter ?? 'null'), fields: rest };
+    return { info: JSON.parse(dead_letter ?? 'null') as DeadLetterInfo, fields: rest };
   });
 }
 

@@ -37,7 +37,7 @@ class BitWriter {
   }
   bytes(): Buffer {
     const out = Buffer.alloc(Math.ceil(this.bits.length / 8));
-    this.bits.forEach((b, i) => (out[i >> 3]! |= b << (i & 7)));
+    for (const [i, b] of this.bits.entries()) out[i >> 3]! |= b << (i & 7);
     return out;
   }
 }

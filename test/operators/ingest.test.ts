@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Payload, type IngestContext, type Provider } from 'rxstoq';
+import type { IngestContext, Payload, Provider } from 'rxstoq';
 import { Credits, ingest, toRequests, type Engine } from 'rxstoq/operators';
 import type { TallyProvider } from '../fixtures/operator-plugins/tally_provider/tally_provider.js';
 import { tempDir } from '../helpers/tmp.js';

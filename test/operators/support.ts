@@ -107,7 +107,8 @@ export async function runExample(code: string, scope: Record<string, unknown>): 
   const problems = (out.diagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   if (problems.length > 0) throw new SyntaxError(`the example does not compile: ${problems.join('; ')}\n${code}`);
   // The example's code, evaluated with exactly the bindings the test provides.
-  const fn = (0, eval)(out.outputText) as (...args: unknown[]) => Promise<void>;
+  // biome-ignore lint/security/noGlobalEval: the example is the test's own transpiled code, evaluated in global scope on purpose (indirect eval through globalThis) so it sees only the bindings passed in
+  const fn = globalThis.eval(out.outputText) as (...args: unknown[]) => Promise<void>;
   await fn(...names.map((n) => scope[n]));
 }
 
@@ -122,7 +123,11 @@ export function exampleConsole(): {
   const errors: unknown[][] = [];
   const waiting: Array<{ n: number; resolve: (l: unknown[][]) => void }> = [];
   const wake = () => {
-    for (const w of [...waiting]) if (lines.length >= w.n) waiting.splice(waiting.indexOf(w), 1), w.resolve(lines);
+    for (const w of [...waiting]) {
+      if (lines.length < w.n) continue;
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(lines);
+    }
   };
   return {
     console: {
@@ -134,6 +139,10 @@ export function exampleConsole(): {
     },
     lines,
     errors,
-    logged: (n) => new Promise((resolve) => (waiting.push({ n, resolve }), wake())),
+    logged: (n) =>
+      new Promise((resolve) => {
+        waiting.push({ n, resolve });
+        wake();
+      }),
   };
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT, stoq } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -41,7 +42,7 @@ describe('stoq new-plugin', { timeout: 240_000 }, () => {
     const tested = spawnSync('npm', ['test'], { cwd: pkg, env, encoding: 'utf8' });
     expect(tested.status, `${tested.stdout}\n${tested.stderr}`).toBe(0);
     // vitest may colour its summary.
-    expect(tested.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+2 passed \(2\)/);
+    expect(stripVTControlCharacters(tested.stdout)).toMatch(/Tests\s+2 passed \(2\)/);
 
     const installed = stoq(['install', './pkg'], { env, cwd: work });
     expect(installed.stderr).toBe('');

@@ -152,7 +152,7 @@ describe('WorkerPool', () => {
     const pool = make({ size: 2 });
     const inputs = Array.from({ length: 200 }, (_, i) => Buffer.from(`payload ${i}`));
     const digests = await Promise.all(inputs.map((d) => pool.digest(d, ['sha1', 'md5'])));
-    digests.forEach((d, i) => expect(d).toEqual([hex('sha1', inputs[i]!), hex('md5', inputs[i]!)]));
+    for (const [i, d] of digests.entries()) expect(d).toEqual([hex('sha1', inputs[i]!), hex('md5', inputs[i]!)]);
   });
 
   it('a thread that dies fails its task and is replaced', async () => {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stoq } from '../helpers/cli.js';
-import { pendingCount, readDeadLetters, readResults, useTestRedis, waitFor } from '../helpers/redis.js';
+import { pendingCount, readDeadLetters, readResults, rootSha256, useTestRedis, waitFor } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { redisOpts, startConsumer } from './support.js';
 
@@ -74,8 +74,8 @@ describe('scale-out on Redis Streams: three `stoq run -P redis` processes, one k
     console.info(`scale-out: ${results.length} results for ${TASKS} tasks (${duplicates} duplicates), victim held ${victimPending} entries`);
     expect(new Set(results.map((r) => r.stream_id))).toEqual(ids);
     for (const r of results) {
-      const file = r.response.results[0].payload_meta.extra_data.filename as string;
-      expect(r.response.results[0].workers.hash.sha256).toBe(sha.get(file));
+      const file = r.response.results[0]?.payload_meta.extra_data['filename'] as string;
+      expect(rootSha256(r.response)).toBe(sha.get(file));
       expect(r.response.request_meta.extra_data).toEqual({ stream: keys.stream, stream_id: r.stream_id });
       expect(lines.find((l) => l.stream_id === r.stream_id)!.path).toBe(join(dir, file));
     }

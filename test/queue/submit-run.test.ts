@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pendingCount, readResults, useTestRedis, waitFor } from '../helpers/redis.js';
+import { pendingCount, readResults, rootSha256, useTestRedis, waitFor } from '../helpers/redis.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/tmp.js';
 import { redisOpts, startConsumer, stoqAsync } from './support.js';
@@ -77,8 +77,8 @@ describe('stoq submit + two `stoq run -P redis` processes scan a directory (the 
     expect(results).toHaveLength(files.size);
     for (const r of results) {
       const line = lines.find((l) => l.stream_id === r.stream_id)!;
-      const result = r.response.results[0];
-      expect(result.workers.hash.sha256).toBe(sha256(files.get(line.path)!));
+      const result = r.response.results[0]!;
+      expect(rootSha256(r.response)).toBe(sha256(files.get(line.path)!));
       expect(result.size).toBe(files.get(line.path)!.byteLength);
       expect(result.payload_meta.extra_data).toEqual({ filename: basename(line.path), source_dir: dirname(line.path) });
       expect(r.response.request_meta).toEqual({ archive_payloads: true, source: 'e2e', extra_data: { batch: 7, stream: keys.stream, stream_id: r.stream_id } });

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createLogger } from '../../log/logger.js';
 import { discoverPlugins } from '../../plugin/discovery.js';
-import { readPluginPackage } from '../../plugin/package-discovery.js';
+import { type PluginPackage, readPluginPackage } from '../../plugin/package-discovery.js';
 import { CliError } from '../cli-error.js';
 import { runNpm } from '../npm.js';
 import { homeDependencies, homeTarballDir, pruneHomeTarballs, stoqHomeProject } from '../stoq-home.js';
@@ -82,7 +82,7 @@ async function keepLocalPackage(spec: string, home: string): Promise<string> {
 
 /** One line saying what was installed and which plugins it brings, or what is wrong with it. */
 function describeInstalled(dir: string, name: string, home: string): { text: string; problem?: string } {
-  let pkg;
+  let pkg: PluginPackage | undefined;
   try {
     pkg = readPluginPackage(dir);
   } catch (err) {
