@@ -25,6 +25,9 @@ export {
   type Provider,
   type Worker,
 } from './plugin/base-plugin.js';
+// The zod rxstoq validates with: plugins outside this package declare their options schema with
+// it (`import { z } from 'rxstoq'`), needing no zod of their own, one that may differ in version.
+export { z } from 'zod';
 export { ManifestSchema, readManifest, type Manifest } from './plugin/manifest.js';
 export type { CallContext, PluginConfig } from './plugin/plugin-config.js';
 export { PluginManager, type PluginListing, type PluginManagerOptions } from './plugin/plugin-manager.js';

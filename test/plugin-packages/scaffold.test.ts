@@ -42,7 +42,7 @@ describe('stoq new-plugin', { timeout: 240_000 }, () => {
     const tested = spawnSync('npm', ['test'], { cwd: pkg, env, encoding: 'utf8' });
     expect(tested.status, `${tested.stdout}\n${tested.stderr}`).toBe(0);
     // vitest may colour its summary.
-    expect(stripVTControlCharacters(tested.stdout)).toMatch(/Tests\s+2 passed \(2\)/);
+    expect(stripVTControlCharacters(tested.stdout)).toMatch(/Tests\s+4 passed \(4\)/);
 
     const installed = stoq(['install', './pkg'], { env, cwd: work });
     expect(installed.stderr).toBe('');
@@ -58,6 +58,16 @@ describe('stoq new-plugin', { timeout: 240_000 }, () => {
     const scanned = stoq(['scan', 'notes.txt', '-a', 'line_stats'], { env, cwd: elsewhere });
     expect(scanned.stderr).toBe('');
     expect(JSON.parse(scanned.stdout).results[0].workers.line_stats).toEqual({ size: 14, lines: 3, printable_ratio: 1 });
+
+    // Its options schema types --plugin-opts values (through the z rxstoq exports) and refuses bad ones.
+    const limited = stoq(['scan', 'notes.txt', '-a', 'line_stats', '--plugin-opts', 'line_stats:max_bytes=4'], { env, cwd: elsewhere });
+    expect(limited.stderr).toBe('');
+    expect(JSON.parse(limited.stdout).results[0].workers.line_stats).toEqual({ size: 14, lines: 1, printable_ratio: 1 });
+    const refused = stoq(['scan', 'notes.txt', '-a', 'line_stats', '--plugin-opts', 'line_stats:max_bytes=abc'], { env, cwd: elsewhere });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      'stoq: error: Plugin "line_stats" has invalid options: max_bytes = "abc" (from pluginOpts / --plugin-opts): expected a number',
+    );
   });
 
   it('refuses a bad name and a folder that is already used', () => {
