@@ -11,7 +11,8 @@ export function shannonEntropy(bytes: Uint8Array): number {
   const counts = new Uint32Array(256);
   const order: number[] = [];
   for (const b of bytes) {
-    if (counts[b]++ === 0) order.push(b);
+    // A byte always indexes inside the 256 counters.
+    if (counts[b]!++ === 0) order.push(b);
   }
   let entropy = 0;
   for (const b of order) {

@@ -91,8 +91,9 @@ describe('redis provider + connector against a real Redis', () => {
       new RequestMeta({ source: 'test', extra_data: { case: 7 } }),
     );
 
-    const [[, raw]] = (await redis.xrangeBuffer(k.stream, '-', '+')) as Array<[Buffer, Buffer[]]>;
-    expect(Buffer.compare(raw![raw!.findIndex((f) => f.toString() === 'content') + 1]!, Buffer.from(bytes))).toBe(0);
+    const [entry] = (await redis.xrangeBuffer(k.stream, '-', '+')) as Array<[Buffer, Buffer[]]>;
+    const raw = entry?.[1] ?? [];
+    expect(raw[raw.findIndex((f) => f.toString() === 'content') + 1]?.equals(Buffer.from(bytes))).toBe(true);
 
     const summary = await runUntil(stoq, async () => (await redis.xlen(k.results_stream)) === 1, 'one result');
     expect(summary.failures).toEqual([]);
@@ -258,8 +259,10 @@ describe('redis provider + connector against a real Redis', () => {
     const len = await redis.xlen(k.results_stream);
     expect(len).toBeGreaterThanOrEqual(100);
     expect(len).toBeLessThan(400);
-    const [[, fields]] = await redis.xrevrange(k.results_stream, '+', '-', 'COUNT', 1);
-    const json = fields![fields!.indexOf('response') + 1]!;
+    const [latest] = await redis.xrevrange(k.results_stream, '+', '-', 'COUNT', 1);
+    const fields = latest?.[1] ?? [];
+    expect(fields).toContain('response');
+    const json = fields[fields.indexOf('response') + 1] ?? '';
     expect(json).not.toContain('\n');
     expect(JSON.parse(json).request_meta.extra_data).toEqual({ n: 999 });
   });

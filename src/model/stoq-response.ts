@@ -80,8 +80,8 @@ export class StoqResponse {
     const out: Array<{ [key: string]: JsonValue }> = [];
     for (const result of results) {
       const workers = result.workers as { [key: string]: JsonValue };
-      const names = Object.keys(workers);
-      const pieces = names.length === 0 ? [{}] : names.map((name) => ({ [name]: workers[name] }));
+      const entries = Object.entries(workers);
+      const pieces = entries.length === 0 ? [{}] : entries.map(([name, value]) => ({ [name]: value }));
       for (const piece of pieces) {
         out.push({ ...structuredClone(whole), results: [{ ...structuredClone(result), workers: structuredClone(piece) }] });
       }

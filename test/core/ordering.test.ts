@@ -8,7 +8,7 @@ describe('deterministic results', () => {
   for (const [slow, fast] of [
     ['extractor', 'extractor_b'],
     ['extractor_b', 'extractor'],
-  ]) {
+  ] as const) {
     it(`same content from two workers: parents and extractors in a timing-free order (${slow} slow)`, async () => {
       const s = new Stoq({
         pluginDirList: [pluginDir],
