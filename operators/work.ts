@@ -41,7 +41,12 @@ function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () 
   const { payload } = outcome.node;
   if (response) {
     if (response.results !== null && response.results !== undefined) payload.results.workers[outcome.worker] = response.results;
-    if (response.errors.length > 0) ctx.request.errors.push(...response.errors);
+    // What a worker leaves unattributed (plain strings) is its own, about this payload (UD-34);
+    // a new object, since a plugin may hand back the same error every time.
+    for (const e of response.errors) {
+      const attributed = e.plugin_name !== null && e.payload_id !== null;
+      ctx.request.errors.push(attributed ? e : new StoqError(e.error, e.plugin_name ?? outcome.worker, e.payload_id ?? payload.payload_id, e.code));
+    }
     outcome.extracted = response.extracted;
     outcome.dispatchTo = response.dispatch_to;
   }

@@ -80,12 +80,14 @@ describe('upstream differences: error handling and data loss', () => {
     expect(JSON.parse(JSON.stringify(response)).errors).toEqual([{ error: 'Test error please ignore', plugin_name: null, payload_id: null }]);
   });
 
-  it('UD-06 string errors returned by a worker get the uniform Error shape', async () => {
+  it('UD-06 + UD-34 string errors returned by a worker get the uniform Error shape, naming the worker and payload', async () => {
     const s = await makeStoq();
     (await plugin<MultiClassPlugin>(s, 'multiclass_plugin')).RETURN_ERRORS = true;
     const response = await s.scan(GENERIC_CONTENT, { addStartDispatch: ['multiclass_plugin'] });
     expect(response.errors.every((e) => e instanceof StoqError)).toBe(true);
-    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([{ error: 'Test error please ignore', plugin_name: null, payload_id: null }]);
+    expect(JSON.parse(JSON.stringify(response)).errors).toEqual([
+      { error: 'Test error please ignore', plugin_name: 'multiclass_plugin', payload_id: response.results[0]!.payload_id },
+    ]);
   });
 
   it('UD-03 a dependent whose required worker cannot load gets an error of its own', async () => {

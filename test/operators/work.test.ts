@@ -1,6 +1,6 @@
 import { from, lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { Payload, Request, type Worker } from 'rxstoq';
+import { createLogger, ManifestSchema, Payload, Request, StoqError, WorkerPlugin, type Worker, type WorkerResponseInit } from 'rxstoq';
 import { createScanContext, work, type WorkOutcome } from 'rxstoq/operators';
 import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
 import { docExample, exampleConsole, runExample, setup } from './support.js';
@@ -30,6 +30,44 @@ describe('work', () => {
     expect(outcome!.extracted.map((e) => e.content.toString())).toEqual(['carved']);
     // Extracted content is only handed on: making payloads of it is extract's job.
     expect(ctx.request.payloads).toHaveLength(1);
+  });
+
+  it('names itself and the payload on the plain-string errors a worker returns (UD-34)', async () => {
+    const { ctx, node, worker } = await oneWorker('probe', { probe: { errors: ['found something odd'] } });
+    await lastValueFrom(of({ node, worker, wave: 0 }).pipe(work(ctx), toArray()));
+    expect(ctx.request.errors).toHaveLength(1);
+    expect(ctx.request.errors[0]).toBeInstanceOf(StoqError);
+    expect(ctx.request.errors[0]!.toJSON()).toEqual({ error: 'found something odd', plugin_name: 'probe', payload_id: node.payload.payload_id });
+  });
+
+  it('fills only what a returned error left null, on a copy: a shared error object is never changed (UD-34)', async () => {
+    const shared = new StoqError('returned every time');
+    class Reporter extends WorkerPlugin {
+      scan(): WorkerResponseInit {
+        return { errors: [shared, new StoqError('about another payload', 'elsewhere', 'p-other', 'ODD'), new StoqError('half named', 'helper')] };
+      }
+    }
+    const { engine } = await setup();
+    const ctx = createScanContext(engine, new Request({ payloads: [new Payload('first'), new Payload('second')] }));
+    const reporter = new Reporter({
+      name: 'reporter',
+      manifest: ManifestSchema.parse({ name: 'reporter', module: 'reporter' }),
+      options: {},
+      pluginDir: '',
+      log: createLogger({ level: 'silent' }),
+    });
+    await lastValueFrom(from(ctx.nodes.map((node) => ({ node, worker: reporter, wave: 0 }))).pipe(work(ctx), toArray()));
+
+    const [id1, id2] = ctx.request.payloads.map((p) => p.payload_id);
+    expect(ctx.request.errors.map((e) => e.toJSON())).toEqual([
+      { error: 'returned every time', plugin_name: 'reporter', payload_id: id1 },
+      { error: 'about another payload', plugin_name: 'elsewhere', payload_id: 'p-other', code: 'ODD' },
+      { error: 'half named', plugin_name: 'helper', payload_id: id1 },
+      { error: 'returned every time', plugin_name: 'reporter', payload_id: id2 },
+      { error: 'about another payload', plugin_name: 'elsewhere', payload_id: 'p-other', code: 'ODD' },
+      { error: 'half named', plugin_name: 'helper', payload_id: id2 },
+    ]);
+    expect(shared.toJSON()).toEqual({ error: 'returned every time', plugin_name: null, payload_id: null });
   });
 
   it('turns a throwing worker into an error naming it and the payload, still listed as run', async () => {
