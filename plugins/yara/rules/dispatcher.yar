@@ -198,3 +198,14 @@ rule document_ooxml : document
     condition:
         uint32(0) == 0x04034B50 and $content_types
 }
+
+// ---------------------------------------------------------------- executables and shortcuts
+
+rule executable_elf : executable
+{
+    meta:
+        description = "ELF executable, shared object, object file or core dump (\\x7fELF)"
+        plugin = "elf"
+    condition:
+        uint32be(0) == 0x7F454C46
+}
