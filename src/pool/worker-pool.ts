@@ -1,4 +1,5 @@
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { runnableModule } from '../threads/runnable-module.js';
 import { ThreadHost, type ThreadHostStats } from '../threads/thread-host.js';
 import type { PoolTask } from './protocol.js';
 import { isShared } from './shared-bytes.js';
@@ -79,9 +80,18 @@ export class WorkerPool extends ThreadHost<PoolTask, unknown> {
     return super.run(first.request, first.transfer, { signal: options?.signal, timeoutMs: options?.timeoutMs, rebuild }) as Promise<string[]>;
   }
 
-  /** Call `fn` exported by the ES module `module` (absolute path or file URL) in a pool thread. */
+  /**
+   * Call `fn` exported by the ES module `module` (absolute path or file URL) in a pool thread. A
+   * TypeScript module of this package (a bundled plugin's, when running from the sources) runs from its build.
+   */
   call<T>(module: string | URL, fn: string, args: unknown[], transferList?: readonly TransferListItem[], options?: PoolRunOptions): Promise<T> {
-    return this.run<T>({ op: 'call', module: module instanceof URL ? module.href : module, fn, args }, transferList, options);
+    let runnable: string;
+    try {
+      runnable = runnableModule(module);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run<T>({ op: 'call', module: runnable, fn, args }, transferList, options);
   }
 
   override run<T>(task: PoolTask, transferList?: readonly TransferListItem[], options?: PoolRunOptions): Promise<T> {
