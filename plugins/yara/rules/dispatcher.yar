@@ -199,6 +199,49 @@ rule document_ooxml : document
         uint32(0) == 0x04034B50 and $content_types
 }
 
+// ---------------------------------------------------------------- certificates -> x509
+
+rule certificate_pem : certificate
+{
+    meta:
+        description = "PEM certificate or PKCS#7 bundle (BEGIN CERTIFICATE, TRUSTED CERTIFICATE or PKCS7 armour)"
+        plugin = "x509"
+    strings:
+        $certificate = "-----BEGIN CERTIFICATE-----"
+        $trusted = "-----BEGIN TRUSTED CERTIFICATE-----"
+        $pkcs7 = "-----BEGIN PKCS7-----"
+    condition:
+        any of them
+}
+
+rule certificate_der : certificate
+{
+    meta:
+        description = "DER X.509 v2/v3 certificate: SEQUENCE { SEQUENCE { [0] { INTEGER 1|2 }, INTEGER serial, ... } } with 2- or 3-byte lengths that fit the file"
+        plugin = "x509"
+    condition:
+        (uint16be(0) == 0x3082 and uint16be(2) + 4 <= filesize and
+         uint16be(4) == 0x3082 and uint16be(6) + 8 <= uint16be(2) + 4 and
+         uint32be(8) == 0xA0030201 and (uint8(12) == 1 or uint8(12) == 2) and uint8(13) == 0x02)
+        or
+        (uint16be(0) == 0x3083 and ((uint8(2) << 16) | uint16be(3)) + 5 <= filesize and
+         uint16be(5) == 0x3083 and ((uint8(7) << 16) | uint16be(8)) + 10 <= ((uint8(2) << 16) | uint16be(3)) + 5 and
+         uint32be(10) == 0xA0030201 and (uint8(14) == 1 or uint8(14) == 2) and uint8(15) == 0x02)
+}
+
+rule certificate_pkcs7_der : certificate
+{
+    meta:
+        description = "DER PKCS#7 ContentInfo holding SignedData (an Authenticode signature, openssl crl2pkcs7 -outform DER)"
+        plugin = "x509"
+    condition:
+        (uint16be(0) == 0x3082 and uint16be(2) + 4 <= filesize and
+         uint16be(4) == 0x0609 and uint32be(6) == 0x2A864886 and uint32be(10) == 0xF70D0107 and uint8(14) == 0x02)
+        or
+        (uint16be(0) == 0x3083 and ((uint8(2) << 16) | uint16be(3)) + 5 <= filesize and
+         uint16be(5) == 0x0609 and uint32be(7) == 0x2A864886 and uint32be(11) == 0xF70D0107 and uint8(15) == 0x02)
+}
+
 // ---------------------------------------------------------------- executables and shortcuts
 
 rule executable_elf : executable
