@@ -5,7 +5,7 @@ import { Payload, PayloadMeta, Request, RequestMeta } from 'rxstoq';
 import { archive, createScanContext } from 'rxstoq/operators';
 import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
 import { tempDir } from '../helpers/tmp.js';
-import { docExample, runExample, setup, type SetupOptions } from './support.js';
+import { docExample, runExample, setup, type SetupOptions, openOneByOne } from './support.js';
 
 interface SimpleArchiver {
   RAISE_EXCEPTION: boolean;
@@ -79,13 +79,13 @@ describe('archive', () => {
     const { ctx, plugin } = await archiving({ destArchivers: ['gate'] }, payloads);
     const gate = await plugin<Gate>('gate');
     const done = lastValueFrom(from(ctx.request.payloads).pipe(archive(ctx, 1), toArray()));
-    for (const p of payloads) {
-      const held = await gate.whenHeld(1);
-      expect(held.map((c) => c.id)).toEqual([p.payload_id]);
-      held[0]!.open();
-    }
-    expect(await done).toEqual(payloads);
-    expect(gate.maxInFlight).toBe(1);
+    expect(
+      await openOneByOne(
+        gate,
+        payloads.map((p) => p.payload_id),
+        done,
+      ),
+    ).toEqual(payloads);
   });
 
   it('runs its @example as written', async () => {

@@ -6,7 +6,7 @@ import { Payload, Request, type StoqResponse } from 'rxstoq';
 import { connect, scanRequest, type Engine, type ScannedItem } from 'rxstoq/operators';
 import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
 import { tempDir } from '../helpers/tmp.js';
-import { docExample, exampleConsole, runExample, setup } from './support.js';
+import { docExample, exampleConsole, runExample, setup, openOneByOne } from './support.js';
 
 const scan = (engine: Engine, text: string) => lastValueFrom(scanRequest(engine, new Request({ payloads: [new Payload(text)] }), ['hash']));
 const saved = (dir: string, response: StoqResponse) => JSON.parse(readFileSync(join(dir, response.scan_id), 'utf8')) as { scan_id: string };
@@ -114,13 +114,13 @@ describe('connect', () => {
     const gate = await s.plugin<Gate>('gate');
     const responses = await Promise.all(['a', 'b', 'c'].map((t) => scan(s.engine, t)));
     const done = lastValueFrom(from(responses).pipe(connect(s.engine, { concurrency: 1 }), toArray()));
-    for (const r of responses) {
-      const held = await gate.whenHeld(1);
-      expect(held.map((c) => c.id)).toEqual([r.scan_id]);
-      held[0]!.open();
-    }
-    expect(await done).toEqual(responses);
-    expect(gate.maxInFlight).toBe(1);
+    expect(
+      await openOneByOne(
+        gate,
+        responses.map((r) => r.scan_id),
+        done,
+      ),
+    ).toEqual(responses);
   });
 
   it('runs its @example as written', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Payload, Request, type StoqResponse } from 'rxstoq';
 import { decorate, scanRequest, type Engine } from 'rxstoq/operators';
 import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
-import { docExample, exampleConsole, runExample, setup } from './support.js';
+import { docExample, exampleConsole, runExample, setup, openOneByOne } from './support.js';
 
 interface SimpleDecorator {
   RAISE_EXCEPTION: boolean;
@@ -71,13 +71,13 @@ describe('decorate', () => {
     const gate = await s.plugin<Gate>('gate');
     const responses = [await undecorated('a'), await undecorated('b'), await undecorated('c')];
     const done = decorateAll(s.engine, responses, 1);
-    for (const r of responses) {
-      const held = await gate.whenHeld(1);
-      expect(held.map((c) => c.id)).toEqual([r.scan_id]);
-      held[0]!.open();
-    }
-    expect(await done).toEqual(responses);
-    expect(gate.maxInFlight).toBe(1);
+    expect(
+      await openOneByOne(
+        gate,
+        responses.map((r) => r.scan_id),
+        done,
+      ),
+    ).toEqual(responses);
   });
 
   it('runs its @example as written, each decorator once', async () => {

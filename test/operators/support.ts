@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createLogger, PluginManager, type Archiver, type BasePlugin, type Connector, type Decorator, type Dispatcher, type Logger } from 'rxstoq';
 import { createEngine, type Engine, type EngineOptions, type Failure } from 'rxstoq/operators';
+import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
 
 /** Purpose-built plugins for the operator tests (gate, probe, tally_provider). */
 export const OPERATOR_PLUGINS_DIR = fileURLToPath(new URL('../fixtures/operator-plugins', import.meta.url));
@@ -145,4 +146,19 @@ export function exampleConsole(): {
         wake();
       }),
   };
+}
+
+/**
+ * With a stage limited to one call at a time over the gate plugin: open the held calls one by one,
+ * checking they come in `ids` order and never two at once; resolves with what the stage produced.
+ */
+export async function openOneByOne<T>(gate: Gate, ids: string[], done: Promise<T>): Promise<T> {
+  for (const id of ids) {
+    const held = await gate.whenHeld(1);
+    expect(held.map((c) => c.id)).toEqual([id]);
+    held[0]!.open();
+  }
+  const result = await done;
+  expect(gate.maxInFlight).toBe(1);
+  return result;
 }
