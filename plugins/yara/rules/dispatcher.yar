@@ -252,3 +252,25 @@ rule executable_elf : executable
     condition:
         uint32be(0) == 0x7F454C46
 }
+
+// ---------------------------------------------------------------- executables -> peinfo, pecarve
+
+rule executable_pe : executable
+{
+    meta:
+        description = "PE executable: MZ header whose e_lfanew points at a PE\\0\\0 signature"
+        plugin = "peinfo"
+    condition:
+        uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x00004550
+}
+
+rule executable_pe_embedded : executable
+{
+    meta:
+        description = "A DOS stub message where no PE at offset 0 has it: probably a PE embedded in the payload"
+        plugin = "pecarve"
+    strings:
+        $dos_stub = "This program cannot be run in DOS mode"
+    condition:
+        for any i in (1..#dos_stub) : (@dos_stub[i] != 0x4E)
+}
