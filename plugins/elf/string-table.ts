@@ -44,7 +44,7 @@ export class StringTable {
   #read(index: number): string | null {
     const at = this.#start + index;
     if (index < 0 || at >= this.#end) {
-      this.budget.problems.add(`a name lies outside ${this.label} (index ${index}, table of ${this.#end - this.#start} bytes)`);
+      this.budget.problems.add(`names lie outside ${this.label} (a table of ${this.#end - this.#start} bytes): those are null`);
       return null;
     }
     if (this.budget.used >= MAX_NAMES_TOTAL) {

@@ -253,6 +253,16 @@ rule executable_elf : executable
         uint32be(0) == 0x7F454C46
 }
 
+rule shortcut_lnk : shortcut
+{
+    meta:
+        description = "Windows shortcut (MS-SHLLINK): header size 0x4C, then the LinkCLSID 00021401-0000-0000-C000-000000000046"
+        plugin = "lnk"
+    condition:
+        uint32(0) == 0x0000004C and uint32be(4) == 0x01140200 and uint32(8) == 0 and
+        uint32be(12) == 0xC0000000 and uint32be(16) == 0x00000046
+}
+
 // ---------------------------------------------------------------- executables -> peinfo, pecarve
 
 rule executable_pe : executable
