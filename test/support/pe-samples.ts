@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Real PEs built by MinGW-w64 (and signed by osslsigncode) for the peinfo and pecarve tests. */
@@ -107,6 +108,16 @@ export function withRichHeader(pe: Buffer, entries: [compId: number, count: numb
   rich.copy(out, 0x80);
   out.writeUInt32LE(newLfanew, 0x3c);
   return out;
+}
+
+/** The PE32+ executable of `buildPeSamples`, built in a temporary folder of its own: a fuzzing seed. */
+export function seedPe(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'rxstoq-pe-seed-'));
+  try {
+    return readFileSync(buildExe(dir, 'x86_64-w64-mingw32', false, 'seed.exe'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function buildPeSamples(dir: string): PeSamples {
