@@ -180,6 +180,12 @@ describe('tlsh', () => {
     expect(hasher.digest().digest).toBe(`T1${debian}`);
   });
 
+  it('refuses more bytes in total than TLSH counts (4 GiB - 1), naming the limit', () => {
+    const hasher = new TlshHasher().update(Buffer.alloc(1000));
+    // Only the length is read before the refusal: a stand-in spares allocating 4 GiB.
+    expect(() => hasher.update({ length: 2 ** 32 - 1000 } as Uint8Array)).toThrow('TLSH cannot hash more than 4294967295 bytes');
+  });
+
   it('rejects a bad option with a message naming it', async () => {
     const s = new Stoq({ alwaysDispatch: ['tlsh'], logLevel: 'silent', pluginOpts: { tlsh: { conservative: 'maybe' } } });
     await expect(s.ready()).rejects.toThrow(/conservative/);
