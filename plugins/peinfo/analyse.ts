@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readSigner, type SignerCertificate } from './authenticode.js';
 import { readCertificates } from './certificates.js';
 import { readDebugDirectory, utcString } from './debug-directory.js';
+import { readDotnet } from './dotnet.js';
 import { readExports } from './exports.js';
 import { imphash, readImports } from './imports.js';
 import { characteristicFlags, machineName, subsystemName } from './pe-names.js';
@@ -131,6 +132,8 @@ export function analysePe(data: Buffer, limits: Limits): Analysis {
       if (signer) r['signature'] = signer;
     }
   }
+  const dotnet = readDotnet(pe, warn);
+  if (dotnet) r['dotnet'] = dotnet;
   const overlayOffset = pe.overlayOffset();
   if (overlayOffset !== undefined) {
     r['overlay'] = { offset: overlayOffset, size: data.length - overlayOffset };

@@ -176,6 +176,18 @@ describe('peinfo', () => {
     expect(printed).toContain('CN = peinfo signer');
   });
 
+  it('reads a .NET assembly’s name and version as monodis does', async (ctx) => {
+    if (!samples.dotnet) ctx.skip();
+    const { ours } = await compareWithPefile(samples.dotnet!);
+    const monodis = execFileSync('monodis', ['--assembly', samples.dotnet!], { encoding: 'utf8' });
+    const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(monodis)?.[1]?.trim();
+    expect(ours['dotnet'].assembly).toEqual({ name: field('Name'), version: field('Version'), culture: field('Culture') });
+    expect(ours['dotnet'].assembly).toEqual({ name: 'hello', version: '3.1.4.1', culture: '' });
+    expect(ours['dotnet'].metadata_version).toMatch(/^v\d+\.\d+/);
+    // Native executables have no CLR header.
+    expect((await results(samples.exe64))['dotnet']).toBeUndefined();
+  });
+
   it('is where the bundled yara dispatcher routes a PE', async () => {
     const routed = new Stoq({ dispatchers: ['yara'], logLevel: 'silent' });
     try {
@@ -262,6 +274,24 @@ describe('peinfo', () => {
       const r2 = await scan(deep);
       expect(messages(r2)).toEqual(['peinfo: resource tree deeper than 32 levels (max_resource_depth); deeper entries are not read']);
       expect((r2.results as Json)['resources']).toBeUndefined();
+    });
+
+    it('reports damaged .NET metadata as an error and keeps the rest', async (ctx) => {
+      if (!samples.dotnet) ctx.skip();
+      const bytes = Buffer.from(readFileSync(samples.dotnet!));
+      const root = bytes.indexOf('BSJB', 0, 'latin1');
+      const noRoot = Buffer.from(bytes);
+      noRoot.write('XXXX', root, 'latin1');
+      const r1 = await scan(noRoot);
+      expect(messages(r1)).toEqual(['peinfo: .NET metadata: no metadata root (BSJB signature) where the CLR header points']);
+      expect((r1.results as Json)['imports']).toEqual({ 'mscoree.dll': ['_CorExeMain'] });
+      // Row counts claiming 0xffffffff rows of every table put the Assembly table far past the stream.
+      const huge = Buffer.from(bytes);
+      const tables = bytes.indexOf('#~\0', root, 'latin1');
+      const tablesOffset = bytes.readUInt32LE(tables - 8);
+      huge.fill(0xff, root + tablesOffset + 24, root + tablesOffset + 28);
+      const r2 = await scan(huge);
+      expect(messages(r2)).toEqual(['peinfo: .NET metadata: the Assembly table runs past the #~ stream']);
     });
 
     it('does not extract a resource that claims 4 GiB, or read an export table that claims 4 billion functions', async () => {

@@ -18,7 +18,24 @@ export interface PeSamples {
   rich64: string;
   /** PE32 build of exe64, where i686-w64-mingw32-gcc is installed. */
   exe32: string | undefined;
+  /** A .NET assembly (hello, version 3.1.4.1) compiled by Mono's C# compiler, where mcs is installed. */
+  dotnet: string | undefined;
 }
+
+/** C# that fills most metadata tables before Assembly (fields, constants, properties, events, generics, P/Invoke…), so their widths are all counted. */
+const CS_HELLO = [
+  'using System; using System.Reflection; using System.Runtime.InteropServices; using System.Collections.Generic;',
+  '[assembly: AssemblyVersion("3.1.4.1")]',
+  '[assembly: AssemblyTitle("rxstoq dotnet sample")]',
+  ...Array.from(
+    { length: 30 },
+    (_, i) =>
+      `public class C${i}<T> : IDisposable { public const int K = ${i}; [NonSerialized] public int f; public string P { get; set; } public event EventHandler E; ` +
+      'public void Dispose() { E?.Invoke(null, null); } public List<T> M(T x) { return new List<T> { x }; } }',
+  ),
+  'public static class Native { [DllImport("user32.dll")] public static extern int MessageBoxA(IntPtr h, string t, string c, int k); }',
+  'public class Hello { public static int Main() { Console.WriteLine("hi"); return 0; } }',
+].join('\n');
 
 const C_MAIN = `#define WIN32_LEAN_AND_MEAN
 #include <windows.h>
@@ -167,7 +184,13 @@ export function buildPeSamples(dir: string): PeSamples {
   );
 
   const exe32 = existsSync('/usr/bin/i686-w64-mingw32-gcc') ? buildExe(dir, 'i686-w64-mingw32', true, 'main32.exe') : undefined;
-  return { exe64, overlay64, dll64: join(dir, 'lib.dll'), signed64, cert, rich64, exe32 };
+  let dotnet: string | undefined;
+  if (existsSync('/usr/bin/mcs')) {
+    writeFileSync(join(dir, 'hello.cs'), CS_HELLO);
+    run('mcs', ['-out:hello.exe', 'hello.cs'], dir);
+    dotnet = join(dir, 'hello.exe');
+  }
+  return { exe64, overlay64, dll64: join(dir, 'lib.dll'), signed64, cert, rich64, exe32, dotnet };
 }
 
 export interface HandmadeSection {
