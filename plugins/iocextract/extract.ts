@@ -71,9 +71,19 @@ export const EXTRACTORS: Record<IocType, [RegExp, Normalise]> = {
 
 /** Punctuation that ends a sentence rather than the URL; a closing bracket only when it opened outside. */
 function trimTrailing(path: string): string {
-  let out = path.replace(/[.,;:!?'"]+$/, '');
-  while (/[)\]]$/.test(out) && count(out, out.endsWith(')') ? '(' : '[') < count(out, out.at(-1)!)) out = out.slice(0, -1).replace(/[.,;:!?'"]+$/, '');
-  return out;
+  const unbalanced = { ')': count(path, ')') - count(path, '('), ']': count(path, ']') - count(path, '[') };
+  let end = path.length;
+  while (end > 0) {
+    const c = path[end - 1]!;
+    if (c === ')' || c === ']') {
+      if (unbalanced[c] <= 0) break;
+      unbalanced[c] -= 1;
+    } else if (!'.,;:!?\'"'.includes(c)) {
+      break;
+    }
+    end -= 1;
+  }
+  return path.slice(0, end);
 }
 
 const count = (s: string, c: string) => s.split(c).length - 1;

@@ -184,6 +184,7 @@ describe('iocextract plugin', () => {
       '[.]'.repeat(100_000),
     ].join(' ');
     expect(await iocsOf(hostile)).toEqual({});
+    expect((await iocsOf(`http://example.com/${')'.repeat(200_000)}`))['url']).toEqual(['http://example.com/']);
     const binary = Buffer.alloc(1_000_000);
     for (let i = 0; i < binary.length; i++) binary[i] = (i * 2654435761) >>> 24;
     expect(typeof (await iocsOf(binary))).toBe('object');

@@ -16,7 +16,7 @@ export interface Found {
   errors: string[];
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n([\s\S]*?)-----END \1-----/g;
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,40})-----\r?\n/g;
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const PKCS7_LABELS = new Set(['PKCS7', 'CMS']);
 const SEQUENCE = 0x30;
@@ -36,13 +36,12 @@ export function findCertificates(bytes: Uint8Array, maxCertificates: number): Fo
 function fromPem(text: string, maxCertificates: number): Found {
   const found: Found = { format: 'pem', containers: [], certificates: [], errors: [] };
   let blocks = 0;
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const label = m[1]!;
+  for (const { label, index, body } of pemBlocks(text)) {
     if (!CERTIFICATE_LABELS.has(label) && !PKCS7_LABELS.has(label)) continue;
     blocks += 1;
-    const where = `PEM block ${blocks} (${label}) at offset ${m.index}`;
+    const where = `PEM block ${blocks} (${label}) at offset ${index}`;
     try {
-      const der = base64Body(m[2]!);
+      const der = base64Body(body);
       if (CERTIFICATE_LABELS.has(label)) {
         // A TRUSTED CERTIFICATE carries OpenSSL's trust settings after the certificate.
         found.containers.push('certificate');
@@ -58,6 +57,28 @@ function fromPem(text: string, maxCertificates: number): Found {
   }
   if (blocks === 0) throw new DerError('the payload has PEM markers but no complete CERTIFICATE or PKCS7 block');
   return capped(found, maxCertificates);
+}
+
+/**
+ * Complete PEM blocks, in order. Linear in the text even when it is full of BEGIN lines with no
+ * END: once a label's END marker is not found after some point, that label is not searched for again.
+ */
+function* pemBlocks(text: string): Generator<{ label: string; index: number; body: string }> {
+  const unterminated = new Set<string>();
+  // Where the last block ended: a BEGIN line inside a block's body starts nothing.
+  let resumeAt = 0;
+  for (const m of text.matchAll(PEM_BEGIN)) {
+    const label = m[1]!;
+    if (m.index < resumeAt || unterminated.has(label)) continue;
+    const bodyStart = m.index + m[0].length;
+    const end = text.indexOf(`-----END ${label}-----`, bodyStart);
+    if (end < 0) {
+      unterminated.add(label);
+      continue;
+    }
+    resumeAt = end;
+    yield { label, index: m.index, body: text.slice(bodyStart, end) };
+  }
 }
 
 function fromDer(der: Uint8Array, where: string): Omit<Found, 'format' | 'errors'> {

@@ -301,6 +301,14 @@ describe('x509 plugin', () => {
     expect(errors[0]!.error).toMatch(message);
   });
 
+  it('stays linear on text full of BEGIN lines that never end', async () => {
+    const hostile = `${'-----BEGIN CERTIFICATE-----\n'.repeat(100_000)}${'-----BEGIN PKCS7-----\nAAAA\n'.repeat(50_000)}`;
+    const { errors } = await scan(hostile);
+    expect(errors[0]!.error).toMatch(/no complete CERTIFICATE or PKCS7 block/);
+    // A complete block before them is still read, and the unfinished ones are no error.
+    expect((await certificatesOf(pem['ca']! + hostile)).certificates).toHaveLength(1);
+  });
+
   it('keeps the readable certificates of a chain with a broken block', async () => {
     const broken = `${pem['ca']!}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`;
     const { result, errors } = await scan(broken);
@@ -330,6 +338,10 @@ describe('x509 plugin', () => {
       expect(await routed(readFileSync(join(dir, 'authenticode.p7')))).toBe(true);
       // The 1 MB certificate uses 3-byte lengths (30 83).
       expect(await routed(readFileSync(join(dir, 'big.der')))).toBe(true);
+      // A signed PE: peinfo extracts its Authenticode blob, which the dispatcher sends here.
+      const signed = await s.scan(readFileSync(join(dir, 'signed.exe')));
+      const subjects = signed.results.flatMap((r) => (r.workers['x509'] as Result | undefined)?.certificates.map((c) => c.subject) ?? []);
+      expect(subjects.sort()).toEqual(['CN=rxstoq Test CA,O=rxstoq Test\\, Inc.,C=US', 'emailAddress=ops@example.test,CN=leaf.example.test']);
       // Two nested SEQUENCEs without the version tag, and a private key, are not certificates.
       const lookalike = Buffer.from(readFileSync(join(dir, 'leaf.der')));
       lookalike[8] = 0x02;
