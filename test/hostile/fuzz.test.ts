@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PayloadMeta, Stoq } from 'rxstoq';
 import { seed7z, seedGzip, seedTar, seedZip } from './corpus.js';
 import { seedPe } from '../support/pe-samples.js';
+import { SEED_CERTIFICATE_PEM, SEED_IOC_TEXT, seedCertificateDer } from '../support/certificate-samples.js';
 import { jpegWithExif, png } from './images.js';
 import { mutate, mutation } from './mutations.js';
 import { escapeTargets, existing, schemaErrors, tree } from './support.js';
@@ -38,6 +39,9 @@ const seeds = [
   { name: 'seed.png', bytes: png(), start: 'exif' },
   { name: 'seed.exe', bytes: peSeed, start: 'peinfo' },
   { name: 'seed-embedded-pe.bin', bytes: Buffer.concat([Buffer.alloc(777, 0x41), peSeed]), start: 'pecarve' },
+  { name: 'seed.der', bytes: seedCertificateDer(), start: 'x509' },
+  { name: 'seed.pem', bytes: Buffer.from(SEED_CERTIFICATE_PEM), start: 'x509' },
+  { name: 'seed-iocs.txt', bytes: Buffer.from(SEED_IOC_TEXT), start: 'iocextract' },
 ];
 
 describe('fuzzing the pipeline with damaged archives and images', () => {
