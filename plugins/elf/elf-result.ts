@@ -70,6 +70,18 @@ export interface ElfSymbol {
   section_index: number;
   /** readelf's Ndx label (UND, ABS, COM) for reserved indexes, else the section's name. */
   section: string | null;
+  /** The GNU symbol version (readelf's `name@VERSION`), or null when the symbol has none. */
+  version: ElfSymbolVersion | null;
+}
+
+export interface ElfSymbolVersion {
+  /** The version index (versym & 0x7fff). */
+  index: number;
+  /** Not the default version of the symbol (versym bit 15): readelf's `@` rather than `@@`. */
+  hidden: boolean;
+  name: string | null;
+  /** A version this object requires from another one (.gnu.version_r) rather than one it defines. */
+  required: boolean;
 }
 
 export interface ElfResult {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stoq } from 'rxstoq';
-import type { ElfResult } from './elf-result.js';
+import type { ElfResult, ElfSymbolVersion } from './elf-result.js';
 import { buildElf, type ElfSpec } from './fixtures/elf-builder.js';
 import { type ReadelfView, readelf } from './fixtures/readelf-output.js';
 
@@ -12,6 +12,13 @@ const LIB_C = `
 int demo_counter = 7;
 int demo_add(int a, int b) { return a + b + demo_counter; }
 const char *demo_name(void) { return "demo"; }
+int demo_old(int a) { return a; }
+__asm__(".symver demo_old, demo_legacy@DEMO_0.9");
+`;
+/** Two version nodes, so the library defines versions (one symbol hidden, not default) as well as requiring glibc's. */
+const LIB_MAP = `
+DEMO_0.9 { global: demo_legacy; };
+DEMO_1.0 { global: demo_add; demo_name; demo_counter; local: *; } DEMO_0.9;
 `;
 const PROG_C = `
 #include <stdio.h>
@@ -28,6 +35,13 @@ int counter = 3;
 int add(int a, int b) { return a + b + counter; }
 void _start(void) { for (;;) ; }
 `;
+
+/** How readelf appends a symbol's version to its name: `@@DEF`, hidden `@DEF`, required `@REQ (index)`. */
+function versionSuffix(v: ElfSymbolVersion | null): string {
+  if (!v) return '';
+  if (v.required) return `@${v.name} (${v.index})`;
+  return v.hidden ? `@${v.name}` : `@@${v.name}`;
+}
 
 /** Every comparison the differential test makes, for one file. */
 function compare(name: string, ours: ElfResult, ref: ReadelfView): void {
@@ -78,11 +92,10 @@ function compare(name: string, ours: ElfResult, ref: ReadelfView): void {
       bind: s.bind,
       visibility: s.visibility,
       ndx: s.section_index === 0 || s.section_index >= 0xff00 ? s.section : String(s.section_index),
-      name: s.name,
+      name: s.name + versionSuffix(s.version),
     })),
     label('dynamic symbols'),
-    // readelf appends symbol versions (puts@GLIBC_2.2.5 (2)); the plugin reports the bare name.
-  ).toEqual(ref.symbols.map((s) => ({ ...s, name: s.name.replace(/@.*$/, '') })));
+  ).toEqual(ref.symbols);
   for (const s of ours.dynamic_symbols) {
     if (s.section_index > 0 && s.section_index < 0xff00) expect(s.section, label(`symbol ${s.name} section`)).toBe(ours.sections[s.section_index]!.name);
   }
@@ -102,10 +115,11 @@ describe('elf plugin', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'rxstoq-elf-test-'));
     writeFileSync(join(dir, 'lib.c'), LIB_C);
+    writeFileSync(join(dir, 'lib.map'), LIB_MAP);
     writeFileSync(join(dir, 'prog.c'), PROG_C);
     writeFileSync(join(dir, 'static.c'), STATIC_C);
     writeFileSync(join(dir, 'nolibc.c'), NOLIBC_C);
-    gcc(['-shared', '-fPIC', '-O1', '-Wl,-soname,libdemo.so.1', '-Wl,-rpath,/opt/demo/lib', '-o', 'libdemo.so', 'lib.c']);
+    gcc(['-shared', '-fPIC', '-O1', '-Wl,-soname,libdemo.so.1', '-Wl,-rpath,/opt/demo/lib', '-Wl,--version-script=lib.map', '-o', 'libdemo.so', 'lib.c']);
     gcc(['-O1', '-o', 'prog', 'prog.c', '-L.', '-ldemo', '-lm', '-Wl,--disable-new-dtags,-rpath,/opt/demo/lib:$ORIGIN']);
     gcc(['-O1', '-c', '-o', 'prog.o', 'prog.c']);
     gcc(['-static', '-O1', '-o', 'static', 'static.c']);
@@ -134,12 +148,26 @@ describe('elf plugin', () => {
     expect(elf!.runpath).toBeNull();
     expect(elf!.interpreter).toBe('/lib64/ld-linux-x86-64.so.2');
     expect(elf!.header).toMatchObject({ class: 'ELF64', type: 'DYN', pie: true, machine: 'Advanced Micro Devices X86-64' });
-    expect(elf!.dynamic_symbols.find((s) => s.name === 'demo_add')).toMatchObject({ type: 'FUNC', bind: 'GLOBAL', section: 'UND' });
+    expect(elf!.dynamic_symbols.find((s) => s.name === 'demo_add')).toMatchObject({
+      type: 'FUNC',
+      bind: 'GLOBAL',
+      section: 'UND',
+      version: { name: 'DEMO_1.0', hidden: false, required: true },
+    });
+    expect(elf!.dynamic_symbols.find((s) => s.name === 'printf')?.version).toMatchObject({ name: expect.stringMatching(/^GLIBC_2\./), required: true });
 
     const lib = (await scan(readFileSync(files['libdemo.so']!))).elf!;
     expect(lib).toMatchObject({ soname: 'libdemo.so.1', runpath: '/opt/demo/lib', rpath: null, interpreter: null });
     expect(lib.header.pie).toBe(false);
-    expect(lib.dynamic_symbols.find((s) => s.name === 'demo_counter')).toMatchObject({ type: 'OBJECT', size: 4, section: '.data' });
+    expect(lib.dynamic_symbols.find((s) => s.name === 'demo_counter')).toMatchObject({
+      type: 'OBJECT',
+      size: 4,
+      section: '.data',
+      version: { name: 'DEMO_1.0', hidden: false, required: false },
+    });
+    expect(lib.dynamic_symbols.find((s) => s.name === 'demo_legacy')?.version).toEqual({ index: 2, name: 'DEMO_0.9', hidden: true, required: false });
+    // The symbols that name the version definitions carry no version, as readelf shows them.
+    expect(lib.dynamic_symbols.find((s) => s.name === 'DEMO_1.0')).toMatchObject({ section: 'ABS', version: null });
   });
 
   const handmade: Array<[string, ElfSpec]> = [

@@ -2,6 +2,7 @@ import { type ByteView, hex, toNumber } from './byte-view.js';
 import type { ElfDynamicEntry, ElfSymbol } from './elf-result.js';
 import { dynamicTagName, specialSectionIndex, symbolBindName, symbolTypeName, symbolVisibilityName } from './names.js';
 import type { RawSection, RawSegment } from './parse-tables.js';
+import { SymbolVersions } from './parse-versions.js';
 import { type NameBudget, StringTable } from './string-table.js';
 
 const PT_LOAD = 1;
@@ -104,6 +105,7 @@ function dynamicStrings(
 export function parseDynamicSymbols(view: ByteView, sections: RawSection[], osabi: number, max: number, budget: NameBudget, problems: string[]): ElfSymbol[] {
   const out: ElfSymbol[] = [];
   const entsize = view.is64 ? 24 : 16;
+  const versions = new SymbolVersions(view, sections, budget, problems);
   for (const table of sections.filter((s) => s.type === SHT_DYNSYM)) {
     let count = Math.floor(table.size / entsize);
     const fitting = view.fits(table.offset, 0) ? Math.floor((view.size - table.offset) / entsize) : 0;
@@ -125,9 +127,11 @@ export function parseDynamicSymbols(view: ByteView, sections: RawSection[], osab
       const [value, size, info, other, shndx] = view.is64
         ? [view.u64(at + 8, what), view.u64(at + 16, what), view.u8(at + 4, what), view.u8(at + 5, what), view.u16(at + 6, what)]
         : [view.word(at + 4, what), view.word(at + 8, what), view.u8(at + 12, what), view.u8(at + 13, what), view.u16(at + 14, what)];
+      const name = names ? names.get(nameIndex) : null;
+      const version = versions.of(i, shndx !== 0, nameIndex) ?? null;
       out.push({
         index: i,
-        name: names ? names.get(nameIndex) : null,
+        name,
         value: hex(value),
         size: toNumber(size),
         type: symbolTypeName(info & 0xf, osabi),
@@ -135,6 +139,7 @@ export function parseDynamicSymbols(view: ByteView, sections: RawSection[], osab
         visibility: symbolVisibilityName(other),
         section_index: shndx,
         section: specialSectionIndex(shndx) ?? sections[shndx]?.section.name ?? null,
+        version,
       });
     }
   }
