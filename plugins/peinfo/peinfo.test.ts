@@ -203,6 +203,17 @@ describe('peinfo', () => {
     }
   });
 
+  it('hands the extracted PKCS#7 signature to the x509 plugin through the yara dispatcher', async () => {
+    const routed = new Stoq({ dispatchers: ['yara'], logLevel: 'silent' });
+    try {
+      const r = await routed.scan(readFileSync(samples.signed64));
+      const pkcs7 = r.results.find((x) => x.payload_meta.extra_data['peinfo'] === 'certificate')!;
+      expect(pkcs7.plugins_run.workers.flat()).toContain('x509');
+    } finally {
+      await routed.close();
+    }
+  });
+
   describe('bad input', () => {
     const messages = (r: WorkerResponse) => r.errors.map((e) => (typeof e === 'string' ? e : e.error));
     const directory = (entries: [id: number, target: number][]) => {
