@@ -8,6 +8,8 @@ import { seed7z, seedGzip, seedTar, seedZip } from './corpus.js';
 import { seedPe } from '../support/pe-samples.js';
 import { SEED_CERTIFICATE_PEM, SEED_IOC_TEXT, seedCertificateDer } from '../support/certificate-samples.js';
 import { jpegWithExif, png } from './images.js';
+import { buildElf } from '../../plugins/elf/fixtures/elf-builder.js';
+import { buildLnk, trackerBlock, volumeItem } from '../../plugins/lnk/fixtures/lnk-builder.js';
 import { mutate, mutation } from './mutations.js';
 import { escapeTargets, existing, schemaErrors, tree } from './support.js';
 
@@ -42,6 +44,28 @@ const seeds = [
   { name: 'seed.der', bytes: seedCertificateDer(), start: 'x509' },
   { name: 'seed.pem', bytes: Buffer.from(SEED_CERTIFICATE_PEM), start: 'x509' },
   { name: 'seed-iocs.txt', bytes: Buffer.from(SEED_IOC_TEXT), start: 'iocextract' },
+  {
+    name: 'seed.so',
+    bytes: buildElf({
+      is64: true,
+      littleEndian: true,
+      machine: 62,
+      needed: ['libc.so.6'],
+      soname: 'libseed.so',
+      symbols: [{ name: 'f', value: 0x10400n, size: 8n, info: 0x12, other: 0, shndx: 'text' }],
+    }),
+    start: 'elf',
+  },
+  {
+    name: 'seed.lnk',
+    bytes: buildLnk({
+      idList: [volumeItem('C:\\')],
+      linkInfo: { local: { driveType: 3, serial: 1, label: 'OS', basePath: 'C:\\a.exe' } },
+      arguments: '/x',
+      blocks: [trackerBlock('host', '9c2b1a30-0e4f-11ee-8a1b-0800276cf0e1', '9c2b1a30-0e4f-11ee-8a1b-0800276cf0e1')],
+    }),
+    start: 'lnk',
+  },
 ];
 
 describe('fuzzing the pipeline with damaged archives and images', () => {
