@@ -46,8 +46,13 @@ export class PeImage {
   readonly dllCharacteristics: number;
   readonly directories: DataDirectory[] = [];
   readonly sections: SectionHeader[] = [];
-  /** Sections sorted by address, each with where the next one starts (pefile clips a section there). */
-  readonly #byAddress: { s: SectionHeader; nextVa: number | undefined }[] = [];
+  /**
+   * Sections sorted by address with the RVA range pefile gives each (clipped where the next one
+   * starts), and the running maximum of the range ends: lookups are two binary searches, so a
+   * hostile file with thousands of sections and tables does not cost sections × lookups.
+   */
+  readonly #ranges: { s: SectionHeader; start: number; end: number }[] = [];
+  readonly #maxEnd: number[] = [];
 
   /** Reads the headers; throws PeFormatError if there is no PE to read, records the rest in `warnings`. */
   constructor(
@@ -106,8 +111,15 @@ export class PeImage {
       });
     }
     const sorted = [...this.sections].sort((a, b) => a.virtualAddress - b.virtualAddress);
+    let maxEnd = 0;
     sorted.forEach((s, i) => {
-      this.#byAddress.push({ s, nextVa: sorted[i + 1]?.virtualAddress });
+      const nextVa = sorted[i + 1]?.virtualAddress;
+      const start = this.virtualAddressAdjusted(s);
+      let size = this.data.length - this.rawPointerAdjusted(s) < s.rawSize ? s.virtualSize : Math.max(s.rawSize, s.virtualSize);
+      if (nextVa !== undefined && nextVa > s.virtualAddress && start + size > nextVa) size = nextVa - start;
+      this.#ranges.push({ s, start, end: start + size });
+      maxEnd = Math.max(maxEnd, start + size);
+      this.#maxEnd.push(maxEnd);
     });
   }
 
@@ -132,14 +144,13 @@ export class PeImage {
     return this.data.subarray(Math.min(start, this.data.length), Math.max(Math.min(end, this.data.length), 0));
   }
 
+  /** The first section, in address order, whose range holds the RVA. */
   sectionOf(rva: number): SectionHeader | undefined {
-    for (const { s, nextVa } of this.#byAddress) {
-      const va = this.virtualAddressAdjusted(s);
-      let size = this.data.length - this.rawPointerAdjusted(s) < s.rawSize ? s.virtualSize : Math.max(s.rawSize, s.virtualSize);
-      if (nextVa !== undefined && nextVa > s.virtualAddress && va + size > nextVa) size = nextVa - va;
-      if (va <= rva && rva < va + size) return s;
-    }
-    return undefined;
+    const ranges = this.#ranges;
+    // last: the last range starting at or before rva; first: the first whose end (or an earlier one's) passes it.
+    const last = lastIndex(ranges.length, (i) => ranges[i]!.start <= rva);
+    const first = lastIndex(ranges.length, (i) => this.#maxEnd[i]! <= rva) + 1;
+    return first <= last ? ranges[first]!.s : undefined;
   }
 
   /** File offset of an RVA, as pefile's `get_offset_from_rva`; undefined where pefile raises. */
@@ -189,6 +200,18 @@ export class PeImage {
     const end = best[0] + best[1];
     return fileSize > end ? end : undefined;
   }
+}
+
+/** The last index i < length with `holds(i)` for a predicate true up to some index and false after; -1 if none. */
+function lastIndex(length: number, holds: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
 }
 
 export function latin1UpToNul(b: Buffer): string {
