@@ -40,7 +40,7 @@ export const EXTRACTORS: Record<IocType, [RegExp, Normalise]> = {
   ipv6: [
     // Candidates; node:net decides. Not glued to a word, so C++'s std::map is no address.
     /(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{0,4})(?![\w:])/gi,
-    (m) => (isIPv6(m[0]) && /[0-9a-f]/i.test(m[0]) ? new URL(`http://[${m[0]}]/`).hostname.slice(1, -1) : undefined),
+    (m) => (isIPv6(m[0]) && /[0-9a-f]/i.test(m[0]) ? canonicalIpv6(m[0]) : undefined),
   ],
   mac_address: [/(?<![\w:-])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![\w:-])/gi, (m) => m[0].toLowerCase().replaceAll('-', ':')],
   email: [
@@ -68,6 +68,18 @@ export const EXTRACTORS: Record<IocType, [RegExp, Normalise]> = {
     },
   ],
 };
+
+/**
+ * RFC 5952 text form: the WHATWG URL serializer's (lower case, longest zero run as `::`), except
+ * that IPv4-mapped addresses keep their dotted tail (`::ffff:192.0.2.1`), as RFC 5952 section 5 asks.
+ */
+function canonicalIpv6(address: string): string {
+  const text = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (!mapped) return text;
+  const [high, low] = [Number.parseInt(mapped[1]!, 16), Number.parseInt(mapped[2]!, 16)];
+  return `::ffff:${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+}
 
 /** Punctuation that ends a sentence rather than the URL; a closing bracket only when it opened outside. */
 function trimTrailing(path: string): string {
