@@ -238,6 +238,8 @@ describe('x509 plugin', () => {
     });
     expect(await certificatesOf(readFileSync(join(dir, 'chain.p7b')))).toEqual({ format: 'pem', containers: ['pkcs7'], certificates: [leaf, ca] });
     expect(await certificatesOf(readFileSync(join(dir, 'chain.p7b.der')))).toEqual({ format: 'der', containers: ['pkcs7'], certificates: [leaf, ca] });
+    // Windows line ends, and text around the blocks.
+    expect((await certificatesOf(`Issued to leaf:\r\n${pem['leaf']!.replaceAll('\n', '\r\n')}\r\nend of file`)).certificates).toEqual([leaf]);
     // Authenticode pads the PKCS#7 blob to 8 bytes; trailing bytes are ignored.
     const padded = Buffer.concat([readFileSync(join(dir, 'chain.p7b.der')), Buffer.alloc(5)]);
     expect((await certificatesOf(padded)).certificates).toEqual([leaf, ca]);
