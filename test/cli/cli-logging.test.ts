@@ -20,6 +20,8 @@ function withTerminalStderr(args: string[], env: Record<string, string>) {
   const base = cleanEnv();
   delete base['NO_COLOR'];
   delete base['FORCE_COLOR'];
+  // Node reports no colour on a terminal when CI is set (CI runs this suite with CI=true).
+  delete base['CI'];
   return spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...base, TERM: 'xterm-256color', ...env }, cwd: ROOT });
 }
 
