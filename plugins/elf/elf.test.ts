@@ -170,6 +170,26 @@ describe('elf plugin', () => {
     expect(lib.dynamic_symbols.find((s) => s.name === 'DEMO_1.0')).toMatchObject({ section: 'ABS', version: null });
   });
 
+  it('finds the dynamic symbols of a file without section headers through DT_SYMTAB and DT_GNU_HASH or DT_HASH', async () => {
+    gcc(['-shared', '-fPIC', '-O1', '-Wl,--hash-style=sysv', '-Wl,--version-script=lib.map', '-o', 'libsysv.so', 'lib.c']);
+    for (const name of ['prog', 'libdemo.so', 'libsysv.so']) {
+      const whole = readFileSync(join(dir, name));
+      const stripped = Buffer.from(whole);
+      // What sstrip does to the header: no section header table.
+      stripped.writeBigUInt64LE(0n, 40);
+      stripped.fill(0, 58, 64);
+      const { response, elf } = await scan(stripped);
+      expect(response.errors).toEqual([]);
+      expect(elf!.sections).toEqual([]);
+      const withSections = (await scan(whole)).elf!.dynamic_symbols;
+      expect(withSections.length, name).toBeGreaterThan(5);
+      // Without sections there are no section names and no version sections.
+      expect(elf!.dynamic_symbols, name).toEqual(
+        withSections.map((s) => ({ ...s, section: s.section_index > 0 && s.section_index < 0xff00 ? null : s.section, version: null })),
+      );
+    }
+  });
+
   const handmade: Array<[string, ElfSpec]> = [
     ['ELF32 big-endian (PowerPC)', { is64: false, littleEndian: false, machine: 20, flags: 0x80000000 }],
     ['ELF64 big-endian (s390x)', { is64: true, littleEndian: false, machine: 22, osabi: 3 }],

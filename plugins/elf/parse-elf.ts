@@ -1,5 +1,5 @@
 import type { ElfLimits, ElfResult } from './elf-result.js';
-import { parseDynamic, parseDynamicSymbols, parseInterpreter } from './parse-dynamic.js';
+import { type DynamicInfo, parseDynamic, parseDynamicSymbols, parseDynamicSymbolsWithoutSections, parseInterpreter } from './parse-dynamic.js';
 import { parseHeader } from './parse-header.js';
 import { parseSections, parseSegments, type RawSection, type RawSegment, tableCounts } from './parse-tables.js';
 import { NameBudget } from './string-table.js';
@@ -30,10 +30,14 @@ export function parseElf(bytes: Uint8Array, limits: ElfLimits): ParsedElf {
   const segments = stage<RawSegment[]>('program headers', [], () => parseSegments(h, counts.phnum, limits.max_segments, problems));
   const sections = stage<RawSection[]>('section headers', [], () => parseSections(h, counts.shnum, counts.shstrndx, limits.max_sections, budget, problems));
   const interpreter = stage('interpreter', null, () => parseInterpreter(h.view, segments, problems));
-  const dynamic = stage('dynamic section', { entries: [], pie: false }, () =>
+  const dynamic = stage<DynamicInfo>('dynamic section', { entries: [], pie: false, raw: [], strings: undefined }, () =>
     parseDynamic(h.view, segments, sections, limits.max_dynamic_entries, budget, problems),
   );
-  const symbols = stage('dynamic symbols', [], () => parseDynamicSymbols(h.view, sections, h.osabi, limits.max_symbols, budget, problems));
+  const symbols = stage('dynamic symbols', [], () =>
+    sections.length > 0
+      ? parseDynamicSymbols(h.view, sections, h.osabi, limits.max_symbols, budget, problems)
+      : parseDynamicSymbolsWithoutSections(h.view, dynamic, segments, h.osabi, limits.max_symbols, problems),
+  );
   const strings = (tag: string) => dynamic.entries.filter((e) => e.tag === tag).map((e) => e.string ?? null);
   const result: ElfResult = {
     header: { ...h.header, pie: h.type === 3 && dynamic.pie },
