@@ -6,7 +6,7 @@ import { readDotnet } from './dotnet.js';
 import { readExports } from './exports.js';
 import { imphash, readImports } from './imports.js';
 import { characteristicFlags, machineName, subsystemName } from './pe-names.js';
-import { PeImage } from './pe-image.js';
+import { DIR, PeImage } from './pe-image.js';
 import { readResources } from './resources.js';
 import { readRichHeader } from './rich-header.js';
 import { readTlsCallbacks } from './tls-callbacks.js';
@@ -137,7 +137,11 @@ export function analysePe(data: Buffer, limits: Limits): Analysis {
   const overlayOffset = pe.overlayOffset();
   if (overlayOffset !== undefined) {
     r['overlay'] = { offset: overlayOffset, size: data.length - overlayOffset };
-    extracted.push({ kind: 'overlay', data: data.subarray(overlayOffset), meta: { overlay_offset: overlayOffset } });
+    // pefile counts the certificate table as overlay; when that is all the overlay is, its
+    // PKCS#7 is already extracted, and a second copy with the table's headers would add nothing.
+    const table = pe.directory(DIR.SECURITY);
+    const onlyCertificates = certificates.length > 0 && table !== undefined && table.rva === overlayOffset && table.rva + table.size === data.length;
+    if (!onlyCertificates) extracted.push({ kind: 'overlay', data: data.subarray(overlayOffset), meta: { overlay_offset: overlayOffset } });
   }
   return { results: r, extracted, warnings };
 }

@@ -171,6 +171,9 @@ describe('peinfo', () => {
     expect(ours['certificates'][0].offset).toBe(ref['overlay_offset']);
     const r = await scan(readFileSync(samples.signed64));
     const blob = r.extracted.find((x) => x.payload_meta.extra_data['peinfo'] === 'certificate')!;
+    // The overlay is only the certificate table here: reported, but not extracted a second time.
+    expect(ours['overlay']).toEqual({ offset: ours['certificates'][0].offset, size: ours['certificates'][0].entry_size });
+    expect(r.extracted.map((x) => x.payload_meta.extra_data['peinfo'])).toEqual(['resource', 'resource', 'certificate']);
     // openssl reads the extracted blob as the PKCS#7 holding the signing certificate.
     const printed = execFileSync('openssl', ['pkcs7', '-inform', 'DER', '-print_certs', '-noout'], { input: blob.content, encoding: 'utf8' });
     expect(printed).toContain('CN = peinfo signer');
