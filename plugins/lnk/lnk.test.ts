@@ -96,6 +96,15 @@ describe('lnk plugin', () => {
     const ref = lnkinfo(file);
     const { response, lnk } = await scan(built[name]!);
     expect(response.errors).toEqual([]);
+    const contains: Record<string, string> = {
+      HasLinkTargetIDList: 'Contains a link target identifier',
+      HasName: 'Contains a description string',
+      HasRelativePath: 'Contains a relative path string',
+      HasWorkingDir: 'Contains a working directory string',
+      HasArguments: 'Contains a command line arguments string',
+      HasIconLocation: 'Contains an icon location string',
+    };
+    expect(lnk!.header.link_flags.flatMap((f) => contains[f] ?? [])).toEqual(ref.contains);
     const info = ref.sections['Link information']!;
     const h = lnk!.header;
     expect(lnkinfoTime(h.creation_time)).toBe(info['Creation time']);
