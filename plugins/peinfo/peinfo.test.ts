@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,27 @@ const REFERENCE = join(import.meta.dirname, 'pefile-reference.py');
 // biome-ignore lint/suspicious/noExplicitAny: JSON from pefile and from the plugin, compared field by field
 type Json = Record<string, any>;
 const reference = (file: string): Json => JSON.parse(execFileSync(PYTHON, [REFERENCE, file], { encoding: 'utf8' }));
+
+/**
+ * Real-world PEs from outside MinGW, where the machine has them: pip's and distutils' Windows
+ * launchers (MSVC, with Rich headers, debug directories and resources; x86, x64 and ARM64) from
+ * any pyenv Python, and a Mono class library (.NET). At most one of each name.
+ */
+function msvcBuiltPes(): string[] {
+  const names = ['w32.exe', 'w64.exe', 'w64-arm.exe', 't32.exe', 'wininst-14.0-amd64.exe'];
+  const found = new Map<string, string>();
+  const versions = '/root/.pyenv/versions';
+  for (const version of existsSync(versions) ? readdirSync(versions) : []) {
+    const lib = join(versions, version, 'lib');
+    for (const python of existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('python')) : []) {
+      for (const dir of [join(lib, python, 'site-packages/pip/_vendor/distlib'), join(lib, python, 'distutils/command')]) {
+        for (const name of names) if (!found.has(name) && existsSync(join(dir, name))) found.set(name, join(dir, name));
+      }
+    }
+  }
+  const mono = '/usr/lib/mono/4.5/Mono.Security.dll';
+  return [...found.values(), ...(existsSync(mono) ? [mono] : [])];
+}
 
 interface Worker {
   scan(p: Payload, r: unknown, c: unknown): WorkerResponse | Promise<WorkerResponse>;
@@ -189,6 +210,12 @@ describe('peinfo', () => {
     expect(ours['dotnet'].metadata_version).toMatch(/^v\d+\.\d+/);
     // Native executables have no CLR header.
     expect((await results(samples.exe64))['dotnet']).toBeUndefined();
+  });
+
+  it('agrees with pefile on MSVC-built PEs this machine happens to carry (pip/distutils launchers, Mono class libraries)', async (ctx) => {
+    const found = msvcBuiltPes();
+    if (found.length === 0) ctx.skip();
+    for (const file of found) await compareWithPefile(file);
   });
 
   it('is where the bundled yara dispatcher routes a PE', async () => {
