@@ -196,6 +196,7 @@ describe('elf plugin', () => {
     ['ELF32 little-endian (ARM)', { is64: false, littleEndian: true, machine: 40, flags: 0x05000000 }],
     ['ELF64 little-endian (RISC-V, unknown OS/ABI)', { is64: true, littleEndian: true, machine: 243, osabi: 0x61 }],
     ['ELF64 big-endian (SPARC v9) executable', { is64: true, littleEndian: false, machine: 43, type: 2 }],
+    ['ELF64 little-endian (x86-64, GNU OS/ABI)', { is64: true, littleEndian: true, machine: 62, osabi: 3 }],
   ];
   it.each(handmade)('gives readelf’s values for a handmade %s', async (_what, spec) => {
     const bytes = buildElf({
@@ -213,6 +214,14 @@ describe('elf plugin', () => {
         { name: 'os_bits', value: 0x10418n, size: 4n, info: 0xcf, other: 0, shndx: 0xff20 },
       ],
     });
+    // .text (section 5) gets flag bits whose letters depend on machine and OS/ABI: SHF_GNU_RETAIN (R or o),
+    // SHF_GNU_MBIND (D or o), 0x10000000 (PowerPC v, else p), exclude (E, unless p took it).
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const shoff = Number(spec.is64 ? view.getBigUint64(40, spec.littleEndian) : view.getUint32(32, spec.littleEndian));
+    const flagsAt = shoff + 5 * (spec.is64 ? 64 : 40) + 8;
+    const flags = (0x6 | 0x200000 | 0x01000000 | 0x10000000 | 0x80000000) >>> 0;
+    if (spec.is64) view.setBigUint64(flagsAt, BigInt(flags), spec.littleEndian);
+    else view.setUint32(flagsAt, flags, spec.littleEndian);
     const file = join(dir, 'handmade');
     writeFileSync(file, bytes);
     const { response, elf } = await scan(bytes);

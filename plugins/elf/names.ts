@@ -129,8 +129,23 @@ export function sectionTypeName(v: number, machine: number): string {
 }
 
 const X86_64 = 62;
+const ARM = 40;
+const PPC = 20;
+const SHF_MASKOS = 0x0ff00000n;
+const SHF_MASKPROC = 0xf0000000n;
 
-/** readelf -W's Flg column: one letter per set bit, lowest bit first. */
+/** Machine-specific flag letters readelf knows, checked before the OS and processor masks. */
+function machineFlagLetter(bit: bigint, machine: number): string | undefined {
+  if (bit === 0x10000000n && machine === X86_64) return 'l';
+  if (bit === 0x20000000n && machine === ARM) return 'y';
+  if (bit === 0x10000000n && machine === PPC) return 'v';
+  return undefined;
+}
+
+/**
+ * readelf -W's Flg column: one letter per set bit, lowest bit first; `o` and `p` stand for all
+ * remaining OS-specific or processor-specific bits at once, as readelf prints them.
+ */
 export function sectionFlagLetters(flags: bigint, machine: number, osabi: number): string {
   const letters: Record<string, string> = {
     '1': 'W',
@@ -144,20 +159,23 @@ export function sectionFlagLetters(flags: bigint, machine: number, osabi: number
     '512': 'G',
     '1024': 'T',
     '2048': 'C',
+    '2147483648': 'E',
   };
+  const gnu = osabi === 3 || osabi === 9;
   let out = '';
   let rest = flags;
   while (rest !== 0n) {
     const bit = rest & -rest;
     rest &= ~bit;
-    const known = letters[bit.toString()];
-    if (known) out += known;
-    else if (bit === 0x80000000n) out += 'E';
-    else if (bit === 0x10000000n && machine === X86_64) out += 'l';
-    else if (bit === 0x200000n && (osabi === 0 || osabi === 3 || osabi === 9)) out += 'R';
-    else if ((bit & 0x0ff00000n) !== 0n) out += 'o';
-    else if ((bit & 0xf0000000n) !== 0n) out += 'p';
-    else out += 'x';
+    const letter = letters[bit.toString()] ?? (gnu && bit === 0x200000n ? 'R' : gnu && bit === 0x01000000n ? 'D' : machineFlagLetter(bit, machine));
+    if (letter) out += letter;
+    else if ((bit & SHF_MASKOS) !== 0n) {
+      out += 'o';
+      rest &= ~SHF_MASKOS;
+    } else if ((bit & SHF_MASKPROC) !== 0n) {
+      out += 'p';
+      rest &= ~SHF_MASKPROC;
+    } else out += 'x';
   }
   return out;
 }
