@@ -69,7 +69,7 @@ export function writeSampleSet(dir: string): Record<string, string[]> {
   const pe = makePeHeader();
   put('program.exe', pe, []);
   put('program.xored', xorWith(pe, [0x5a]), ['xordecode']);
-  put('carrier.bin', Buffer.concat([pseudoRandom(100), pe]), []);
+  put('carrier.bin', Buffer.concat([pseudoRandom(100), pe]), ['pecarve']);
   put('elf.bin', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), pseudoRandom(64)]), ['elf']);
   put('shortcut.lnk', Buffer.concat([Buffer.from('4c0000000114020000000000c000000000000046', 'hex'), Buffer.alloc(60)]), ['lnk']);
   put('macho.bin', Buffer.concat([Buffer.from([0xcf, 0xfa, 0xed, 0xfe]), pseudoRandom(64)]), []);

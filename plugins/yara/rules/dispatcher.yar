@@ -268,19 +268,20 @@ rule shortcut_lnk : shortcut
 rule executable_pe : executable
 {
     meta:
-        description = "PE executable: MZ header whose e_lfanew points at a PE\\0\\0 signature"
+        description = "PE executable: MZ header whose e_lfanew points at a PE\\0\\0 signature and a PE32 or PE32+ optional header"
         plugin = "peinfo"
     condition:
-        uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x00004550
+        uint16(0) == 0x5A4D and uint32(uint32(0x3C)) == 0x00004550 and
+        (uint16(uint32(0x3C) + 24) == 0x010B or uint16(uint32(0x3C) + 24) == 0x020B)
 }
 
 rule executable_pe_embedded : executable
 {
     meta:
-        description = "A DOS stub message where no PE at offset 0 has it: probably a PE embedded in the payload"
+        description = "A DOS header (MZ, then the stub message at +0x4E) past offset 0: a PE embedded in the payload"
         plugin = "pecarve"
     strings:
         $dos_stub = "This program cannot be run in DOS mode"
     condition:
-        for any i in (1..#dos_stub) : (@dos_stub[i] != 0x4E)
+        for any i in (1..#dos_stub) : (@dos_stub[i] > 0x4E and uint16(@dos_stub[i] - 0x4E) == 0x5A4D)
 }
