@@ -30,6 +30,12 @@ export interface EngineOptions {
 /**
  * An engine for a hand-built pipeline, without the `Stoq` facade: plugins are already loaded
  * (e.g. with `PluginManager.loadPlugin`), workers are loaded on demand from `manager`.
+ *
+ * @example
+ * const manager = new PluginManager({ log: createLogger({ level: 'warn' }) });
+ * const engine = createEngine({ manager, alwaysDispatch: ['hash'] });
+ * const response = await lastValueFrom(scanRequest(engine, new Request({ payloads: [new Payload('hello')] })));
+ * console.log(response.results[0].workers['hash']);
  */
 export function createEngine(options: EngineOptions): Engine {
   const pluginTimeout = options.pluginTimeout ?? DEFAULTS.pluginTimeout;

@@ -119,7 +119,13 @@ export class ScanContext {
   }
 }
 
-/** The state for scanning `request` with `engine`; what every per-request operator takes. */
+/**
+ * The state for scanning `request` with `engine`; what every per-request operator takes.
+ *
+ * @example
+ * const ctx = createScanContext(engine, new Request({ payloads: [new Payload('hello')] }), ['hash']);
+ * from(ctx.nodes.slice()).pipe(extract(ctx), respond(ctx)).subscribe((response) => console.log(response.results[0].plugins_run.workers));
+ */
 export function createScanContext(engine: Engine, request: Request, startDispatch: string[] = [], options: ScanRequestOptions = {}): ScanContext {
   return new ScanContext(engine, request, startDispatch, options);
 }

@@ -1,9 +1,10 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
+import { createLogger, getMd5, PluginManager } from 'rxstoq';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULTS, Payload, Request } from 'rxstoq';
-import { createScanContext, work } from 'rxstoq/operators';
+import { createEngine, createScanContext, scanRequest, work } from 'rxstoq/operators';
 import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
-import { setup } from './support.js';
+import { docExample, exampleConsole, runExample, setup } from './support.js';
 
 describe('createEngine', () => {
   it('fills in the defaults a Stoq would use', async () => {
@@ -80,5 +81,21 @@ describe('createEngine', () => {
       expect(ctx.request.errors.map((e) => e.code)).toEqual(['PLUGIN_TIMEOUT']);
       expect(ctx.request.errors[0]!.error).toContain(`Plugin sleeper timed out after ${seconds}s`);
     }
+  });
+
+  it('runs its @example as written (bundled plugins, no folder of its own)', async () => {
+    const out = exampleConsole();
+    await runExample(docExample('internal/create-engine.ts', 'createEngine'), {
+      PluginManager,
+      createLogger,
+      createEngine,
+      lastValueFrom,
+      scanRequest,
+      Request,
+      Payload,
+      console: out.console,
+    });
+    const [[hash]] = (await out.logged(1)) as [[{ md5: string }]];
+    expect(hash.md5).toBe(getMd5('hello'));
   });
 });

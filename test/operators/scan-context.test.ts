@@ -1,7 +1,8 @@
+import { from } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Payload, Request } from 'rxstoq';
-import { createScanContext, RequestDeadlineError } from 'rxstoq/operators';
-import { setup } from './support.js';
+import { createScanContext, extract, RequestDeadlineError, respond } from 'rxstoq/operators';
+import { docExample, exampleConsole, runExample, setup } from './support.js';
 
 const aborted = (signal: AbortSignal) => new Promise<unknown>((resolve) => signal.addEventListener('abort', () => resolve(signal.reason), { once: true }));
 
@@ -68,5 +69,21 @@ describe('createScanContext', () => {
     ctx.dispose();
     vi.advanceTimersByTime(10_000);
     expect(ctx.signal.aborted).toBe(false);
+  });
+
+  it('runs its @example as written', async () => {
+    const { engine } = await setup();
+    const out = exampleConsole();
+    await runExample(docExample('internal/scan-context.ts', 'createScanContext'), {
+      engine,
+      createScanContext,
+      Request,
+      Payload,
+      from,
+      extract,
+      respond,
+      console: out.console,
+    });
+    expect(await out.logged(1)).toEqual([[['hash']]]);
   });
 });
