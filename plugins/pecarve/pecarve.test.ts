@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Payload, Stoq, type WorkerResponse } from 'rxstoq';
-import { buildPeSamples, type PeSamples } from '../../test/support/pe-samples.js';
+import { buildExeAndDll } from '../../test/support/pe-samples.js';
 
 // What upstream's pecarve did with pefile: every MZ hit that pefile parses, trimmed by trim().
 const PEFILE_CARVE = `
@@ -29,14 +29,14 @@ interface Worker {
 
 describe('pecarve', () => {
   let dir: string;
-  let samples: PeSamples;
+  let samples: { exe64: string; dll64: string };
   let stoq: Stoq;
   let worker: Worker;
   const scan = async (data: Buffer) => worker.scan(new Payload(data), null, { signal: new AbortController().signal });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rxstoq-pecarve-test-'));
-    samples = buildPeSamples(dir);
+    samples = buildExeAndDll(dir);
     stoq = new Stoq({ logLevel: 'silent' });
     worker = (await stoq.loadPlugin('pecarve', 'worker')) as unknown as Worker;
   }, 120_000);

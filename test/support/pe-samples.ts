@@ -127,6 +127,18 @@ export function withRichHeader(pe: Buffer, entries: [compId: number, count: numb
   return out;
 }
 
+function buildDll(dir: string): string {
+  writeFileSync(join(dir, 'lib.c'), C_DLL);
+  writeFileSync(join(dir, 'lib.def'), DLL_DEF);
+  run('x86_64-w64-mingw32-gcc', ['-O1', '-s', '-shared', '-o', 'lib.dll', 'lib.c', 'lib.def'], dir);
+  return join(dir, 'lib.dll');
+}
+
+/** Just the PE32+ executable and DLL of `buildPeSamples` (what pecarve's tests embed). */
+export function buildExeAndDll(dir: string): { exe64: string; dll64: string } {
+  return { exe64: buildExe(dir, 'x86_64-w64-mingw32', false, 'main.exe'), dll64: buildDll(dir) };
+}
+
 /** The PE32+ executable of `buildPeSamples`, built in a temporary folder of its own: a fuzzing seed. */
 export function seedPe(): Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'rxstoq-pe-seed-'));
@@ -142,9 +154,7 @@ export function buildPeSamples(dir: string): PeSamples {
   const overlay64 = join(dir, 'overlay.exe');
   writeFileSync(overlay64, Buffer.concat([readFileSync(exe64), Buffer.alloc(4096, 0x5a)]));
 
-  writeFileSync(join(dir, 'lib.c'), C_DLL);
-  writeFileSync(join(dir, 'lib.def'), DLL_DEF);
-  run('x86_64-w64-mingw32-gcc', ['-O1', '-s', '-shared', '-o', 'lib.dll', 'lib.c', 'lib.def'], dir);
+  const dll64 = buildDll(dir);
 
   const cert = join(dir, 'cert.pem');
   run(
@@ -190,7 +200,7 @@ export function buildPeSamples(dir: string): PeSamples {
     run('mcs', ['-out:hello.exe', 'hello.cs'], dir);
     dotnet = join(dir, 'hello.exe');
   }
-  return { exe64, overlay64, dll64: join(dir, 'lib.dll'), signed64, cert, rich64, exe32, dotnet };
+  return { exe64, overlay64, dll64, signed64, cert, rich64, exe32, dotnet };
 }
 
 export interface HandmadeSection {
