@@ -150,7 +150,7 @@ export const SHELL_FOLDERS: Record<string, string> = {
   '208d2c60-3aea-1069-a2d7-08002b30309d': 'My Network Places',
   '645ff040-5081-101b-9f08-00aa002f954e': 'Recycle Bin',
   '21ec2020-3aea-1069-a2dd-08002b30309d': 'Control Panel',
-  '59031a47-3f72-44a7-89c5-5595fe6b30ee': 'Users Files',
+  '59031a47-3f72-44a7-89c5-5595fe6b30ee': 'Shared Documents Folder (Users Files)',
   '871c5380-42a0-1069-a2ea-08002b30309d': 'Internet Explorer',
   'f02c1a0d-be21-4350-88b0-7367fc96ef3c': 'Network',
   '031e4825-7b94-4dc3-b131-e946b44c8dd5': 'Libraries',

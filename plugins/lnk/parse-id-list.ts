@@ -34,7 +34,8 @@ function describe(r: Reader, at: number, size: number): LnkIdItem {
   }
   switch (type & 0x70) {
     case 0x20:
-      return { ...item, kind: 'volume', name: size > 3 ? r.ansiz(at + 3, end, 'volume item name') : null };
+      // Only odd class types (0x23, 0x25, 0x29, 0x2f) carry a drive name; 0x2e holds a shell folder instead.
+      return { ...item, kind: 'volume', name: type & 1 && size > 3 ? r.ansiz(at + 3, end, 'volume item name') : null };
     case 0x30: {
       if (size < 15) return { ...item, kind: type & 1 ? 'directory' : 'file' };
       const unicode = (type & 0x04) !== 0;

@@ -62,9 +62,19 @@ export class Reader {
   }
 }
 
-const windows1252 = new TextDecoder('windows-1252');
 const utf16le = new TextDecoder('utf-16le');
 
+/**
+ * Windows-1252's characters for bytes 0x80-0x9F (the rest equal Latin-1). Node 20's TextDecoder
+ * decodes 'windows-1252' as Latin-1, giving C1 control characters there. The five bytes the code
+ * page leaves undefined become U+FFFD, as liblnk prints them.
+ */
+const CP1252_HIGH = '€\uFFFD‚ƒ„…†‡ˆ‰Š‹Œ\uFFFDŽ\uFFFD\uFFFD‘’“”•–—˜™š›œ\uFFFDžŸ';
+
 /** Bytes in the system code page; shortcuts do not say which, and Windows-1252 is the common one. */
-export const ansi = (b: Uint8Array): string => windows1252.decode(b);
+export function ansi(b: Uint8Array): string {
+  let out = '';
+  for (const byte of b) out += byte >= 0x80 && byte <= 0x9f ? CP1252_HIGH[byte - 0x80] : String.fromCharCode(byte);
+  return out;
+}
 export const utf16 = (b: Uint8Array): string => utf16le.decode(b);
