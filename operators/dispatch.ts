@@ -11,7 +11,7 @@ import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 export interface Dispatch {
   node: PayloadNode;
   /** Worker names to run, in order: `always_dispatch` first, then each dispatcher's picks. */
-  workers: string[];
+  workers: readonly string[];
   /** The dependency wave the decision belongs to: 0 first, later when dispatchers are asked again. */
   wave: number;
 }
@@ -28,13 +28,14 @@ export interface DispatchOptions {
   concurrency?: number;
 }
 
-const unique = (names: string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
+const unique = (names: readonly string[]) => [...new Set(names.map((n) => n.trim()).filter(Boolean))];
 
-// always_dispatch is fixed for an engine: cleaned once, not for every payload.
-const cleaned = new WeakMap<string[], string[]>();
-function alwaysDispatch(names: string[]): string[] {
+// always_dispatch is fixed for an engine: cleaned once, not for every payload. The list is shared
+// by every payload's decision, hence frozen.
+const cleaned = new WeakMap<readonly string[], string[]>();
+function alwaysDispatch(names: readonly string[]): string[] {
   let list = cleaned.get(names);
-  if (!list) cleaned.set(names, (list = unique(names)));
+  if (!list) cleaned.set(names, (list = Object.freeze(unique(names)) as string[]));
   return list;
 }
 

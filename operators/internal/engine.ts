@@ -22,7 +22,8 @@ export interface Engine {
   /** Extraction depth: payloads deeper than this are recorded, not scanned. */
   maxRecursion: number;
   maxRequiredWorkerDepth: number;
-  alwaysDispatch: string[];
+  /** Workers for every payload. Fixed once the engine is made: it is cleaned once, not per payload. */
+  readonly alwaysDispatch: readonly string[];
   /** Payloads of one request scanned at once (the `expand` concurrency). */
   payloadConcurrency: number;
   dispatchers: Dispatcher[];
