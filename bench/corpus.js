@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { between, byteStream, rng } from './prng.js';
+import { analyserFormats } from './analysers-corpus.js';
 import { makeZip } from './zip.js';
 
 const KiB = 1024;
@@ -18,6 +19,24 @@ export const SPECS = {
   large: { kind: 'random', seed: 'large', files: 8, min: 128 * MiB, max: 128 * MiB, perDir: 0 },
   nested: { kind: 'nested', seed: 'nested', depth: 5, fanout: 3, filesPerZip: 2, leafFiles: 4 },
   mixed: { kind: 'mixed', seed: 'mixed', perCategory: 40 },
+  // The formats of the analyser plugins (bench/analysers-corpus.js): ~300 files, ~40 MB.
+  analysers: {
+    kind: 'analysers',
+    seed: 'analysers',
+    peBuilds: 6,
+    realPe: 20,
+    realMax: 4 * MiB,
+    embedded: 20,
+    elfBuilds: 8,
+    realElf: 30,
+    lnk: 40,
+    certs: 8,
+    realCerts: 20,
+    iocText: 40,
+    iocTextMax: 512 * KiB,
+    random: 80,
+    randomMax: 2 * MiB,
+  },
 };
 
 /** Make (or reuse) one corpus; returns {dir, files, bytes, top?}. */
@@ -34,7 +53,7 @@ export function ensureCorpus(root, name, log = () => {}) {
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
   log(`generating corpus ${name} ...`);
-  const info = { random: randomFiles, nested: nestedZips, mixed: mixedFormats }[spec.kind](dir, spec);
+  const info = { random: randomFiles, nested: nestedZips, mixed: mixedFormats, analysers: analyserFormats }[spec.kind](dir, spec);
   info.dir = dir;
   log(`  ${info.files} files, ${(info.bytes / 1e6).toFixed(1)} MB in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   writeFileSync(stampFile, JSON.stringify({ spec, info }));

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOQ = join(ROOT, 'bin', 'stoq.js');
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed' },
+    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed,plugins' },
     modes: { type: 'string', default: 'baseline,library,cli,provider' },
     corpus: { type: 'string', default: join(ROOT, 'bench', '.corpus') },
     profile: { type: 'boolean', default: false },
@@ -25,9 +25,10 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed] [--modes baseline,library,cli,provider]
+  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed,plugins] [--modes baseline,library,cli,provider]
                        [--corpus DIR] [--profile] [--pool-size N]
---profile writes V8 CPU profiles (--cpu-prof) of every library/CLI/provider run to bench/reports/profiles/.`);
+--profile writes V8 CPU profiles (--cpu-prof) of every library/CLI/provider run to bench/reports/profiles/.
+plugins: cost per payload of each analyser plugin on the analysers corpus (bench/runners/plugin-cost.js).`);
   process.exit(0);
 }
 const only = new Set(opts.only.split(','));
@@ -369,6 +370,15 @@ if (only.has('mixed')) {
   };
 }
 
+if (only.has('plugins')) {
+  log('\n== analysers: cost per payload, one Stoq.scan at a time ==');
+  const info = ensureCorpus(opts.corpus, 'analysers', log);
+  for (const note of info.notes) log(`  note: ${note}`);
+  const pool = opts['pool-size'] ? ['--pool-size', opts['pool-size']] : [];
+  const r = await runScript('plugin-cost.js', [info.dir, ...pool], 'plugins');
+  results.plugins = { corpus: { files: info.files, bytes: info.bytes, categories: info.categories, notes: info.notes }, ...r };
+}
+
 function sevenZipRecursive(bin, top) {
   const dir = mkdtempSync(join(work, '7z-'));
   const started = performance.now();
@@ -414,22 +424,70 @@ machine.loadAfter = loadAfter;
 console.log(
   `\nrxstoq benchmark — ${machine.cpu}, ${cores} cores, Node ${machine.node}, pool ${poolSize} threads; load average ${machine.load} before, ${loadAfter} after`,
 );
-console.log(line(header));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const row of table) console.log(line(row));
-console.log(
-  '* latency from the stoq_request_duration_seconds histogram. CLI/provider seconds: from the first to the last result line when there are 100 or more (startup excluded), else wall time minus the startup measured on an empty input. CPU µs/file: all threads, whole process (CLI/provider include startup).',
-);
+if (rows.length > 0) {
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of table) console.log(line(row));
+  console.log(
+    '* latency from the stoq_request_duration_seconds histogram. CLI/provider seconds: from the first to the last result line when there are 100 or more (startup excluded), else wall time minus the startup measured on an empty input. CPU µs/file: all threads, whole process (CLI/provider include startup).',
+  );
+}
 if (results.nested?.stoq) {
   console.log(
     `nested: stoq ${fmt(results.nested.stoq.seconds, 2)} s vs 7-Zip recursive ${fmt(results.nested.sevenZip?.seconds, 2)} s → ${fmt(results.nested.ratio, 2)}×`,
   );
 }
+if (results.plugins) printPluginCost(results.plugins);
 if (results.large?.hashBoundMBs) console.log(`large: single-core hashing bound ${fmt(results.large.hashBoundMBs)} MB/s`);
 console.log('\ntargets:');
 for (const c of checks) console.log(`  ${c.ok ? 'MET   ' : 'MISSED'}  ${c.name}: ${c.detail}`);
 const totalSeconds = (Date.now() - started) / 1000;
 console.log(`\nbench took ${totalSeconds.toFixed(0)} s`);
+
+/** The plugins section: one row per plugin, then the plugins whose p99 is far above their mean, and why. */
+function printPluginCost(r) {
+  const cats = Object.entries(r.corpus.categories)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  console.log(`\nanalysers: cost per payload on ${r.corpus.files} files, ${fmt(r.corpus.bytes / 1e6, 1)} MB (${cats})`);
+  const head = ['plugin', 'on', 'files', 'MB', 'mean µs', 'p50 µs', 'p95 µs', 'p99 µs', 'max µs', 'main CPU µs', 'all CPU µs', 'MB/s', 'errors'];
+  const body = r.plugins.map((p) =>
+    p.skipped
+      ? [p.plugin, p.skipped, '', '', '', '', '', '', '', '', '', '', '']
+      : [
+          p.plugin,
+          Array.isArray(p.categories) ? p.categories.join('+') : p.categories,
+          String(p.files),
+          fmt(p.bytes / 1e6, 1),
+          fmt(p.wallUs.mean),
+          fmt(p.wallUs.p50),
+          fmt(p.wallUs.p95),
+          fmt(p.wallUs.p99),
+          fmt(p.wallUs.max),
+          fmt(p.mainCpuUs?.mean),
+          fmt(p.processCpuUs.mean),
+          p.streaming ? fmt(p.mbPerSec, 1) : '-',
+          String(p.errors),
+        ],
+  );
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const fmtRow = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  console.log(fmtRow(head));
+  console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  for (const row of body) console.log(fmtRow(row));
+  console.log(`method: ${r.method}. MB/s: bytes / summed wall time, for the plugins that read every byte.`);
+  for (const p of r.plugins) {
+    if (p.skipped || p.wallUs.p99 < 3 * p.wallUs.mean) continue;
+    const t = p.tail;
+    // A first guess at the cause: the tail's payloads are much larger than the corpus's, or GC ran into them.
+    const why =
+      t.meanBytes >= 4 * t.corpusMedianBytes ? 'size: the tail is the largest payloads' : t.withGc * 2 >= t.calls ? 'GC pauses' : 'neither size nor GC';
+    console.log(
+      `  p99 ${fmt(p.wallUs.p99 / p.wallUs.mean, 1)}× mean: ${p.plugin} (${why}) — slowest ${t.calls} calls${p.files < 100 ? ' (under 100 files: p99 is the slowest)' : ''}: mean ${fmt(t.meanBytes / 1024)} KiB (corpus median ${fmt(t.corpusMedianBytes / 1024)} KiB), ${t.withGc} overlapped a GC (${fmt(t.gcUs / 1000, 1)} ms); slowest ${p.slowest[0].file} ${fmt(p.slowest[0].bytes / 1024)} KiB ${fmt(p.slowest[0].us)} µs`,
+    );
+  }
+  for (const p of r.plugins) if (p.errors) console.log(`  ${p.plugin}: ${p.errors} errors, e.g. ${p.errorSamples[0]}`);
+}
 
 mkdirSync(reportsDir, { recursive: true });
 const report = { date: new Date().toISOString(), machine, totalSeconds, rows, results, checks };
