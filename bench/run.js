@@ -450,10 +450,10 @@ function printPluginCost(r) {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   console.log(`\nanalysers: cost per payload on ${r.corpus.files} files, ${fmt(r.corpus.bytes / 1e6, 1)} MB (${cats})`);
-  const head = ['plugin', 'on', 'files', 'MB', 'mean µs', 'p50 µs', 'p95 µs', 'p99 µs', 'max µs', 'main CPU µs', 'all CPU µs', 'MB/s', 'errors'];
+  const head = ['plugin', 'on', 'files', 'MB', 'mean µs', 'p50 µs', 'p95 µs', 'p99 µs', 'max µs', 'main CPU µs', 'all CPU µs', 'MB/s', 'results', 'errors'];
   const body = r.plugins.map((p) =>
     p.skipped
-      ? [p.plugin, p.skipped, '', '', '', '', '', '', '', '', '', '', '']
+      ? [p.plugin, p.skipped, '', '', '', '', '', '', '', '', '', '', '', '']
       : [
           p.plugin,
           Array.isArray(p.categories) ? p.categories.join('+') : p.categories,
@@ -467,6 +467,7 @@ function printPluginCost(r) {
           fmt(p.mainCpuUs?.mean),
           fmt(p.processCpuUs.mean),
           p.streaming ? fmt(p.mbPerSec, 1) : '-',
+          p.withResults === undefined ? '-' : String(p.withResults),
           String(p.errors),
         ],
   );
@@ -475,15 +476,22 @@ function printPluginCost(r) {
   console.log(fmtRow(head));
   console.log(w.map((n) => '-'.repeat(n)).join('  '));
   for (const row of body) console.log(fmtRow(row));
-  console.log(`method: ${r.method}. MB/s: bytes / summed wall time, for the plugins that read every byte.`);
+  console.log(`method: ${r.method}. MB/s: bytes / summed wall time, for the plugins that read every byte. results: calls that returned a result.`);
   for (const p of r.plugins) {
     if (p.skipped || p.wallUs.p99 < 3 * p.wallUs.mean) continue;
     const t = p.tail;
-    // A first guess at the cause: the tail's payloads are much larger than the corpus's, or GC ran into them.
+    // A first guess at the cause: the tail's payloads are much larger than the corpus's, GC ran
+    // into them, or the main thread was mostly not running (a pool/isolation thread, or preempted).
     const why =
-      t.meanBytes >= 4 * t.corpusMedianBytes ? 'size: the tail is the largest payloads' : t.withGc * 2 >= t.calls ? 'GC pauses' : 'neither size nor GC';
+      [
+        t.meanBytes >= 4 * t.corpusMedianBytes && 'large payloads',
+        t.withGc * 2 >= t.calls && 'GC pauses',
+        t.offCpu * 2 >= t.calls && 'main thread off the CPU (pool/isolation thread or preempted)',
+      ]
+        .filter(Boolean)
+        .join(' + ') || 'no cause found';
     console.log(
-      `  p99 ${fmt(p.wallUs.p99 / p.wallUs.mean, 1)}× mean: ${p.plugin} (${why}) — slowest ${t.calls} calls${p.files < 100 ? ' (under 100 files: p99 is the slowest)' : ''}: mean ${fmt(t.meanBytes / 1024)} KiB (corpus median ${fmt(t.corpusMedianBytes / 1024)} KiB), ${t.withGc} overlapped a GC (${fmt(t.gcUs / 1000, 1)} ms); slowest ${p.slowest[0].file} ${fmt(p.slowest[0].bytes / 1024)} KiB ${fmt(p.slowest[0].us)} µs`,
+      `  p99 ${fmt(p.wallUs.p99 / p.wallUs.mean, 1)}× mean: ${p.plugin} (${why}) — slowest ${t.calls} calls${p.files < 100 ? ' (under 100 files: p99 is the slowest)' : ''}: mean ${fmt(t.meanBytes / 1024)} KiB (corpus median ${fmt(t.corpusMedianBytes / 1024)} KiB), ${t.withGc} overlapped a GC (${fmt(t.gcUs / 1000, 1)} ms), ${t.offCpu ?? '?'} mostly off the CPU; slowest ${p.slowest[0].file} ${fmt(p.slowest[0].bytes / 1024)} KiB ${fmt(p.slowest[0].us)} µs`,
     );
   }
   for (const p of r.plugins) if (p.errors) console.log(`  ${p.plugin}: ${p.errors} errors, e.g. ${p.errorSamples[0]}`);

@@ -153,6 +153,8 @@ async function measure(plugin) {
     tail: {
       calls: tail.length,
       withGc: tail.filter((c) => gcUs(c) > 0).length,
+      // Wall time at least twice the main thread's CPU: waiting on a pool or isolation thread, or preempted.
+      offCpu: hasSchedstat ? tail.filter((c) => c.mainUs * 2 <= c.us).length : undefined,
       gcUs: tail.reduce((n, c) => n + gcUs(c), 0),
       meanBytes: mean(tail.map((c) => c.f.data.length)),
       corpusMedianBytes: percentile(sizes, 50),
