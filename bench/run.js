@@ -450,6 +450,7 @@ function printPluginCost(r) {
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   console.log(`\nanalysers: cost per payload on ${r.corpus.files} files, ${fmt(r.corpus.bytes / 1e6, 1)} MB (${cats})`);
+  for (const note of r.corpus.notes) console.log(`note: ${note}`);
   const head = ['plugin', 'on', 'files', 'MB', 'mean µs', 'p50 µs', 'p95 µs', 'p99 µs', 'max µs', 'main CPU µs', 'all CPU µs', 'MB/s', 'results', 'errors'];
   const body = r.plugins.map((p) =>
     p.skipped
