@@ -30,6 +30,8 @@ export interface CommonFlags {
   metricsHost?: string;
   poolSize?: string;
   ratelimit?: string;
+  /** false with --no-default-profile: no default profile (src/cli/default-profile.ts). */
+  defaultProfile?: boolean;
 }
 
 /** A flag value commander rejects as a usage error (exit 2), with the check's own message. */
@@ -53,6 +55,10 @@ export function addCommonOptions(cmd: Command): Command {
     .option('-a, --always-dispatch <workers...>', 'workers to run on every payload')
     .option('-s, --start-dispatch <workers...>', 'workers to run on the initial payload(s)')
     .option('-R, --dispatchers <plugins...>', 'dispatcher plugins')
+    .option(
+      '--no-default-profile',
+      'scan with exactly the plugins given (otherwise no -a/-s/-R, and none in the config, means the default profile: -a hash -R yara)',
+    )
     .option('-C, --connectors <plugins...>', 'connector plugins (results go there instead of stdout)')
     .option('-D, --decorators <plugins...>', 'decorator plugins')
     .option('-A, --dest-archivers <plugins...>', 'destination archiver plugins')

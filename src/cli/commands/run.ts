@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from '../cli-error.js';
 import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { readyWithProfile, withDefaultProfile } from '../default-profile.js';
 import { splitNames } from '../parse-values.js';
 import { stdoutClosed } from '../stdout-closed.js';
 
@@ -24,7 +25,10 @@ export function runCommand(): Command {
       new Option('--grace <seconds>', 'on SIGINT/SIGTERM, how long in-flight scans may finish before they are cancelled').argParser(graceSeconds).default(30),
     );
   return addCommonOptions(cmd).action(async (flags: RunFlags) => {
-    const stoq = cliStoq({ ...stoqOptionsFrom(flags), providers: splitNames(flags.providers) });
+    // The same default profile as `scan`: a provider's items are analysed unless told otherwise.
+    const profiled = withDefaultProfile(flags);
+    const build = (chosen: CommonFlags) => cliStoq({ ...stoqOptionsFrom(chosen), providers: splitNames(flags.providers) });
+    let stoq = build(profiled.flags);
     const stop = new AbortController();
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -46,7 +50,7 @@ export function runCommand(): Command {
     if (stdoutClosed.aborted) onStdoutClosed();
     else stdoutClosed.addEventListener('abort', onStdoutClosed, { once: true });
     try {
-      await stoq.ready();
+      stoq = (await readyWithProfile(stoq, profiled, build)).stoq;
       announceMetrics(stoq);
       if (stoq.loadedProviders.size === 0) throw new CliError('No activated provider plugins: give -P/--providers or set core.providers in the config');
       const summary = await stoq.run({

@@ -14,6 +14,7 @@ import { closeLogFile } from '../../log/logger.js';
 import type { Stoq } from '../../stoq.js';
 import { CliError } from '../cli-error.js';
 import { addCommonOptions, announceMetrics, cliStoq, requestMetaFrom, stoqOptionsFrom, type CommonFlags } from '../common-options.js';
+import { readyWithProfile, withDefaultProfile } from '../default-profile.js';
 import { positiveInt, splitNames } from '../parse-values.js';
 import { readInputFile, readStdin } from '../read-input.js';
 import { fileRequest, inputFiles, isDirectory, shareLargeFiles, unreadableRequest } from '../scan-file.js';
@@ -40,10 +41,14 @@ export function scanCommand(): Command {
       '--threads <n>',
       `pipelines run in parallel, one per thread, for ${THREADED_MIN_FILES}+ files (default: one per core, or 1 with --ratelimit; 1: main thread only)`,
     );
-  return addCommonOptions(cmd).action(async (inputs: string[], flags: ScanFlags) => {
-    const stoq = cliStoq(stoqOptionsFrom(flags));
+  return addCommonOptions(cmd).action(async (inputs: string[], given: ScanFlags) => {
+    const profiled = withDefaultProfile(given);
+    let stoq = cliStoq(stoqOptionsFrom(profiled.flags));
     try {
-      await stoq.ready();
+      const settled = await readyWithProfile(stoq, profiled, (flags) => cliStoq(stoqOptionsFrom(flags)));
+      stoq = settled.stoq;
+      // Scan threads build their Stoq from these: the profile, less a yara that cannot load.
+      const flags: ScanFlags = { ...given, ...settled.flags };
       announceMetrics(stoq);
       const requestMeta = requestMetaFrom(flags);
       const addStartDispatch = splitNames(flags.startDispatch) ?? [];
