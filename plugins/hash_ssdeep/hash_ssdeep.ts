@@ -1,16 +1,7 @@
-import { isShared, sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, z, type CallContext, type Payload } from 'rxstoq';
+import { inlineOrPooled, poolOffloadOptions, WorkerPlugin, WorkerResponse, z, type CallContext, type Payload } from 'rxstoq';
 import { ssdeepDigest } from './fuzzy-hash.js';
 
-const OptionsSchema = z.object({
-  /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
-  pool_min_size: z
-    .number()
-    .int()
-    .nonnegative()
-    .default(1024 * 1024),
-  /** Hash in the worker-thread pool at all. */
-  use_pool: z.boolean().default(true),
-});
+const OptionsSchema = z.object({ ...poolOffloadOptions });
 
 /** The pool thread imports this module (its build, when running from the sources) and calls `ssdeepDigest`. */
 const DIGEST_MODULE = new URL('./fuzzy-hash.js', import.meta.url);
@@ -27,20 +18,8 @@ export class HashSsdeepPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
-    const content = payload.content;
-    if (!this.options.use_pool || content.byteLength < this.options.pool_min_size || !sharedPoolEnabled()) {
-      return respond(ssdeepDigest(content));
-    }
-    return this.#inPool(content, ctx.signal);
-  }
-
-  async #inPool(content: Uint8Array, signal: AbortSignal): Promise<WorkerResponse> {
-    // Shared memory is read in place; other bytes are copied once (exactly the payload's bytes, not
-    // the whole buffer a view may sit in) and that copy is moved to the thread.
-    const bytes = isShared(content) ? content : new Uint8Array(content);
-    const transfer = isShared(bytes) ? [] : [bytes.buffer as ArrayBuffer];
-    const digest = await sharedPool().call<string>(DIGEST_MODULE, 'ssdeepDigest', [bytes], transfer, { signal });
-    return respond(digest);
+    const digest = inlineOrPooled(payload.content, this.options, { module: DIGEST_MODULE, fn: 'ssdeepDigest', inline: ssdeepDigest }, () => ctx.signal);
+    return typeof digest === 'string' ? respond(digest) : digest.then(respond);
   }
 }
 

@@ -1,17 +1,10 @@
-import { isShared, sharedPool, sharedPoolEnabled, WorkerPlugin, WorkerResponse, z, type CallContext, type Payload } from 'rxstoq';
+import { inlineOrPooled, poolOffloadOptions, WorkerPlugin, WorkerResponse, z, type CallContext, type Payload } from 'rxstoq';
 import { type TlshOutcome, tlshDigest } from './tlsh-hash.js';
 
 const OptionsSchema = z.object({
   /** TLSH's conservative mode: no digest below 256 bytes (the minimum of TLSH 3.x, Debian's python3-tlsh). */
   conservative: z.boolean().default(false),
-  /** Payloads of at least this many bytes are hashed in the worker-thread pool; smaller ones inline. */
-  pool_min_size: z
-    .number()
-    .int()
-    .nonnegative()
-    .default(1024 * 1024),
-  /** Hash in the worker-thread pool at all. */
-  use_pool: z.boolean().default(true),
+  ...poolOffloadOptions,
 });
 
 /** The pool thread imports this module (its build, when running from the sources) and calls `tlshDigest`. */
@@ -29,20 +22,14 @@ export class TlshPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
-    const content = payload.content;
     const { conservative } = this.options;
-    if (!this.options.use_pool || content.byteLength < this.options.pool_min_size || !sharedPoolEnabled()) {
-      return respond(tlshDigest(content, conservative));
-    }
-    return this.#inPool(content, conservative, ctx.signal);
-  }
-
-  async #inPool(content: Uint8Array, conservative: boolean, signal: AbortSignal): Promise<WorkerResponse> {
-    // Shared memory is read in place; other bytes are copied once (exactly the payload's bytes, not
-    // the whole buffer a view may sit in) and that copy is moved to the thread.
-    const bytes = isShared(content) ? content : new Uint8Array(content);
-    const transfer = isShared(bytes) ? [] : [bytes.buffer as ArrayBuffer];
-    return respond(await sharedPool().call<TlshOutcome>(DIGEST_MODULE, 'tlshDigest', [bytes, conservative], transfer, { signal }));
+    const outcome = inlineOrPooled(
+      payload.content,
+      this.options,
+      { module: DIGEST_MODULE, fn: 'tlshDigest', args: [conservative], inline: (bytes) => tlshDigest(bytes, conservative) },
+      () => ctx.signal,
+    );
+    return outcome instanceof Promise ? outcome.then(respond) : respond(outcome);
   }
 }
 
