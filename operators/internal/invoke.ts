@@ -29,7 +29,7 @@ export class ScanCancelledError extends Error {
 }
 
 /** A logger, or a way to make one only if the plugin (or an error path) actually logs. */
-export type LogSource = Logger | (() => Logger);
+type LogSource = Logger | (() => Logger);
 
 /**
  * The CallContext handed to a plugin. Its AbortController and logger are made only when the plugin

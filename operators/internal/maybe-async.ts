@@ -1,18 +1,8 @@
-import { from, of, type Observable } from 'rxjs';
-
 /** A value now, or later. Plugins answer synchronously more often than not (hashing a small payload). */
 export type MaybePromise<T> = T | Promise<T>;
 
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-
-/**
- * An Observable of one value that emits synchronously when the value is already there. Going
- * through a promise for every synchronous plugin answer was a measurable share of a small scan.
- */
-export function fromMaybe<T>(value: MaybePromise<T>): Observable<T> {
-  return isThenable(value) ? from(value as Promise<T>) : of(value as T);
-}
 
 /** Apply `next` now if the value is here, else when it arrives. */
 export function thenMaybe<T, R>(value: MaybePromise<T>, next: (v: T) => MaybePromise<R>): MaybePromise<R> {

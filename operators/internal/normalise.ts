@@ -7,7 +7,7 @@ import type { Content } from '../../src/model/payload.js';
  * object, or garbage. These turn the first two into one shape and reject the third with a
  * message saying what was wrong (upstream crashed the whole scan, UD-04).
  */
-export class InvalidPluginResponse extends Error {
+class InvalidPluginResponse extends Error {
   readonly code = 'INVALID_RESPONSE';
   constructor(message: string) {
     super(message);
@@ -75,7 +75,7 @@ export function normaliseWorkerResponse(v: unknown): NormalisedWorkerResponse | 
   };
 }
 
-export interface NormalisedDispatch {
+interface NormalisedDispatch {
   plugin_names: string[];
   meta: Record<string, unknown>;
   errors: StoqError[];
@@ -92,7 +92,7 @@ export function normaliseDispatcherResponse(v: unknown): NormalisedDispatch | un
   };
 }
 
-export interface NormalisedResultsResponse {
+interface NormalisedResultsResponse {
   results: unknown;
   errors: StoqError[];
 }

@@ -26,7 +26,7 @@ const cancelReason = (signal: AbortSignal) => {
   return `the request was cancelled (${r?.message ?? String(r)})`;
 };
 
-export const cancelCode = (signal: AbortSignal) => {
+const cancelCode = (signal: AbortSignal) => {
   const code = (signal.reason as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : 'REQUEST_CANCELLED';
 };
