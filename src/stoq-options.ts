@@ -39,6 +39,8 @@ export interface StoqOptions {
   workerConcurrency?: number;
   /** Default plugin-call timeout in seconds (a plugin's `timeout` option overrides it). */
   pluginTimeout?: number;
+  /** Seconds one plugin call may keep the event loop busy before it is logged and counted (default 0.5). */
+  eventLoopWarning?: number;
   /** Whole-request deadline in seconds (default: none). */
   requestTimeout?: number;
   /** Size and count budgets; see `DEFAULT_LIMITS`. */

@@ -127,6 +127,7 @@ export class Stoq {
       payloadConcurrency: pick(options.payloadConcurrency, core.payload_concurrency, DEFAULTS.payloadConcurrency),
       workerConcurrency: pick(options.workerConcurrency, core.worker_concurrency, DEFAULTS.workerConcurrency),
       pluginTimeout: pick(options.pluginTimeout, core.plugin_timeout, DEFAULTS.pluginTimeout),
+      eventLoopWarning: pick(options.eventLoopWarning, core.event_loop_warning, DEFAULTS.eventLoopWarning),
       requestTimeout: pick(options.requestTimeout, core.request_timeout, undefined),
       limits: {
         maxPayloadSize: pick(options.limits?.maxPayloadSize, core.max_payload_size, undefined),

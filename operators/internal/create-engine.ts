@@ -17,6 +17,8 @@ export interface EngineOptions {
   payloadConcurrency?: number;
   workerConcurrency?: number;
   pluginTimeout?: number;
+  /** Seconds a plugin call may hold the event loop before it is logged and counted; default 0.5. */
+  eventLoopWarning?: number;
   requestTimeout?: number;
   limits?: Partial<Limits>;
   dispatchers?: Dispatcher[];
@@ -70,6 +72,7 @@ export function createEngine(options: EngineOptions): Engine {
       const t = Number(plugin.options['timeout']);
       return Number.isFinite(t) && t > 0 ? t : pluginTimeout;
     },
+    eventLoopWarningMs: (options.eventLoopWarning ?? DEFAULTS.eventLoopWarning) * 1000,
     requestTimeoutSeconds: options.requestTimeout,
     limits: { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) },
     failures: new Subject<Failure>(),

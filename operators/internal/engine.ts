@@ -41,6 +41,8 @@ export interface Engine {
   pluginLimiter(name: string): Semaphore | undefined;
   /** The plugin's timeout in seconds (its `timeout` option, else the engine default). */
   timeoutSeconds(plugin: BasePlugin): number | undefined;
+  /** A plugin call that keeps the event loop busy this long (synchronously) is logged and counted. */
+  eventLoopWarningMs: number;
   /** Size and count budgets (see limits.ts). */
   limits: Limits;
   /** Whole-request deadline in seconds, if any. */

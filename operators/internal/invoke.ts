@@ -10,8 +10,12 @@ import type { Semaphore } from '../../src/concurrency/semaphore.js';
 /** A plugin call ran past its budget; carries a stable code for the response's error. */
 export class PluginTimeoutError extends Error {
   readonly code = 'PLUGIN_TIMEOUT';
-  constructor(pluginName: string, seconds: number) {
-    super(`Plugin ${pluginName} timed out after ${seconds}s`);
+  /** `heldMs`: the call overran while it held the event loop (no timer can fire then), measured when it returned. */
+  constructor(pluginName: string, seconds: number, heldMs?: number) {
+    super(
+      `Plugin ${pluginName} timed out after ${seconds}s` +
+        (heldMs === undefined ? '' : ` (it held the event loop for ${Math.round(heldMs)} ms; its late result was dropped)`),
+    );
     this.name = 'PluginTimeoutError';
   }
 }
@@ -123,7 +127,8 @@ function callHolding<T>(
   outer: AbortSignal | undefined,
 ): MaybePromise<Awaited<T>> {
   const metrics = engine.metrics;
-  const started = metrics ? performance.now() : 0;
+  // Always timed: a call that blocks the event loop can only be caught by measuring it when it returns.
+  const started = performance.now();
   const scope = new CallScope(log);
   const release = (outcome: PluginCallOutcome) => {
     scope.finish();
@@ -135,14 +140,29 @@ function callHolding<T>(
   try {
     result = call(scope);
   } catch (err) {
+    noteHeld(engine, plugin, scope, performance.now() - started);
     release(outcomeOf(err));
+    throw err;
+  }
+  const held = performance.now() - started;
+  noteHeld(engine, plugin, scope, held);
+  const seconds = engine.timeoutSeconds(plugin);
+  const limitMs = seconds !== undefined && Number.isFinite(seconds) ? seconds * 1000 : Infinity;
+  if (held > limitMs) {
+    const err = new PluginTimeoutError(plugin.plugin_name, seconds!, held);
+    if (isThenable(result)) {
+      // Abandoned like an async call that overran: aborted, its eventual answer ignored.
+      scope.abort(err);
+      result.then(undefined, () => undefined);
+    }
+    release('timeout');
     throw err;
   }
   if (!isThenable(result)) {
     release('ok');
     return result as Awaited<T>;
   }
-  return settle(result, scope, engine.timeoutSeconds(plugin), plugin.plugin_name, outer).then(
+  return settle(result, scope, started, seconds, plugin.plugin_name, outer).then(
     (value) => {
       release('ok');
       return value as Awaited<T>;
@@ -154,11 +174,29 @@ function callHolding<T>(
   );
 }
 
-/** The plugin's promise, or its timeout, or the caller's cancellation, whichever comes first. */
-function settle(result: PromiseLike<unknown>, scope: CallScope, seconds: number | undefined, pluginName: string, outer?: AbortSignal): Promise<unknown> {
+/**
+ * A synchronous stretch of a plugin call long enough to matter: every other scan in the process
+ * waited for it. Counted for every plugin; logged when it passes the engine's warning threshold.
+ */
+function noteHeld(engine: Engine, plugin: BasePlugin, scope: CallScope, heldMs: number): void {
+  if (heldMs < engine.eventLoopWarningMs) return;
+  engine.metrics?.eventLoopHeld?.(plugin.plugin_name, heldMs / 1000);
+  scope.log.warn(
+    { plugin: plugin.plugin_name, held_ms: Math.round(heldMs) },
+    `Plugin ${plugin.plugin_name} held the event loop for ${Math.round(heldMs)} ms: every other scan in this process waited (consider isolation: thread for it)`,
+  );
+}
+
+/**
+ * The plugin's promise, or its timeout, or the caller's cancellation, whichever comes first. The
+ * budget counts from `started` (the call's start), and an answer that arrives after it — because
+ * the plugin kept the event loop busy so the timer could not fire — is a timeout as well.
+ */
+function settle(result: PromiseLike<unknown>, scope: CallScope, started: number, seconds: number | undefined, pluginName: string, outer?: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let onOuterAbort: (() => void) | undefined;
+    const limited = seconds !== undefined && Number.isFinite(seconds);
     const done = () => {
       if (timer) clearTimeout(timer);
       if (onOuterAbort) outer?.removeEventListener('abort', onOuterAbort);
@@ -168,8 +206,8 @@ function settle(result: PromiseLike<unknown>, scope: CallScope, seconds: number 
       scope.abort(err);
       reject(err);
     };
-    if (seconds !== undefined && Number.isFinite(seconds)) {
-      timer = setTimeout(() => stop(new PluginTimeoutError(pluginName, seconds)), seconds * 1000);
+    if (limited) {
+      timer = setTimeout(() => stop(new PluginTimeoutError(pluginName, seconds)), Math.max(0, started + seconds * 1000 - performance.now()));
       timer.unref();
     }
     if (outer) {
@@ -178,6 +216,8 @@ function settle(result: PromiseLike<unknown>, scope: CallScope, seconds: number 
     }
     result.then(
       (value) => {
+        const elapsed = performance.now() - started;
+        if (limited && elapsed > seconds * 1000) return stop(new PluginTimeoutError(pluginName, seconds, elapsed));
         done();
         resolve(value);
       },

@@ -37,6 +37,8 @@ export const CoreConfigSchema = z
     worker_concurrency: z.number().int().positive().optional(),
     /** Default per-plugin-call timeout, seconds. */
     plugin_timeout: positiveSeconds.optional(),
+    /** Seconds one plugin call may keep the event loop busy before it is logged and counted. */
+    event_loop_warning: positiveSeconds.optional(),
     /** Whole-request deadline, seconds. */
     request_timeout: positiveSeconds.optional(),
     /** Bytes; larger payloads are recorded, not scanned. */

@@ -11,6 +11,7 @@ export const DEFAULTS = {
   payloadConcurrency: 8,
   workerConcurrency: 64,
   pluginTimeout: 60,
+  eventLoopWarning: 0.5,
   logLevel: 'info',
 } as const;
 

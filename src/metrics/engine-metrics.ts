@@ -8,6 +8,8 @@ export type PluginCallOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
 export interface EngineMetrics {
   /** One plugin method call finished (any role); `seconds` is wall time including waiting on its promise. */
   pluginCall(plugin: string, seconds: number, outcome: PluginCallOutcome): void;
+  /** A plugin call kept the event loop busy for `seconds` in one stretch (past the engine's warning threshold). */
+  eventLoopHeld?(plugin: string, seconds: number): void;
   /** A request entered the pipeline. */
   requestStarted(): void;
   /** A request left it: its payloads (initial and extracted), their bytes, and its errors. */

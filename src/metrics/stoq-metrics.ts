@@ -39,6 +39,8 @@ export class StoqMetrics implements EngineMetrics {
   readonly #pluginSeconds: Histogram<'plugin' | 'outcome'>;
   readonly #pluginErrors: Counter<'plugin' | 'code'>;
   readonly #pluginTimeouts: Counter<'plugin'>;
+  readonly #loopHeldSeconds: Counter<'plugin'>;
+  readonly #loopStalls: Counter<'plugin'>;
   readonly #pluginChildren = new Map<string, { observe(v: number): void }>();
   readonly #backlogSources = new Set<() => number>();
   readonly #poolSources = new Set<() => PoolStats | undefined>();
@@ -83,6 +85,18 @@ export class StoqMetrics implements EngineMetrics {
       registers,
     });
     const backlogSources = this.#backlogSources;
+    this.#loopHeldSeconds = new Counter({
+      name: 'stoq_plugin_event_loop_held_seconds_total',
+      help: 'Seconds plugin calls kept the event loop busy in stretches past the warning threshold (every other scan waited)',
+      labelNames: ['plugin'],
+      registers,
+    });
+    this.#loopStalls = new Counter({
+      name: 'stoq_plugin_event_loop_stalls_total',
+      help: 'Plugin calls that kept the event loop busy past the warning threshold',
+      labelNames: ['plugin'],
+      registers,
+    });
     new Gauge({
       name: 'stoq_provider_backlog',
       help: 'Provider items received and waiting for a consumer',
@@ -120,6 +134,11 @@ export class StoqMetrics implements EngineMetrics {
     if (!child) this.#pluginChildren.set(key, (child = this.#pluginSeconds.labels({ plugin, outcome })));
     child.observe(seconds);
     if (outcome === 'timeout') this.#pluginTimeouts.inc({ plugin });
+  }
+
+  eventLoopHeld(plugin: string, seconds: number): void {
+    this.#loopHeldSeconds.inc({ plugin }, seconds);
+    this.#loopStalls.inc({ plugin });
   }
 
   requestStarted(): void {
