@@ -192,7 +192,14 @@ function noteHeld(engine: Engine, plugin: BasePlugin, scope: CallScope, heldMs: 
  * budget counts from `started` (the call's start), and an answer that arrives after it — because
  * the plugin kept the event loop busy so the timer could not fire — is a timeout as well.
  */
-function settle(result: PromiseLike<unknown>, scope: CallScope, started: number, seconds: number | undefined, pluginName: string, outer?: AbortSignal): Promise<unknown> {
+function settle(
+  result: PromiseLike<unknown>,
+  scope: CallScope,
+  started: number,
+  seconds: number | undefined,
+  pluginName: string,
+  outer?: AbortSignal,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let onOuterAbort: (() => void) | undefined;
