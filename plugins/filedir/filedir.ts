@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Observable } from 'rxjs';
 import {
@@ -15,7 +15,7 @@ import {
   type StoqResponse,
 } from 'rxstoq';
 import { z } from 'zod';
-import { publishFile } from './publish-file.js';
+import { makeDirDurable, publishFile } from './publish-file.js';
 import { sourceFiles } from './source-files.js';
 import { strftime, unknownDirectives } from './strftime.js';
 
@@ -84,8 +84,9 @@ export class FileDirPlugin extends ArchiverPlugin<typeof OptionsSchema> {
     if (name !== basename(name) || name === '.' || name === '..' || name === '') {
       throw new StoqPluginException(`filedir: scan_id ${JSON.stringify(name)} cannot be used as a file name`);
     }
-    await mkdir(dir, { recursive: true });
+    await makeDirDurable(dir);
     const path = join(dir, name);
+    // Resolves only once the file and its name are on disk: `stoq run` acknowledges the queue entry next.
     const created = await publishFile(path, `${dumps(response, { compactly: this.options.compactly })}\n`);
     if (!created) throw new StoqPluginException(`filedir: results file ${path} already exists; it was not overwritten`);
   }
@@ -102,7 +103,7 @@ export class FileDirPlugin extends ArchiverPlugin<typeof OptionsSchema> {
       name = payload.payload_id;
       dir = this.options.date_mode ? join(this.#archiveDir, strftime(this.options.date_format, new Date())) : this.#archiveDir;
     }
-    await mkdir(dir, { recursive: true });
+    await makeDirDurable(dir);
     const path = join(dir, name);
     // Content-addressed: an existing file already holds these bytes, so it is kept.
     await publishFile(path, payload.content);
