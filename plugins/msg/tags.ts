@@ -1,0 +1,53 @@
+/** MAPI property ids ([MS-OXPROPS]) this plugin reads. */
+export const PR = {
+  MESSAGE_CLASS: 0x001a,
+  SUBJECT: 0x0037,
+  CLIENT_SUBMIT_TIME: 0x0039,
+  SENT_REPRESENTING_NAME: 0x0042,
+  SENT_REPRESENTING_EMAIL: 0x0065,
+  SENT_REPRESENTING_ADDRTYPE: 0x0064,
+  TRANSPORT_MESSAGE_HEADERS: 0x007d,
+  SENDER_NAME: 0x0c1a,
+  SENDER_ADDRTYPE: 0x0c1e,
+  SENDER_EMAIL: 0x0c1f,
+  RECIPIENT_TYPE: 0x0c15,
+  DISPLAY_BCC: 0x0e02,
+  DISPLAY_CC: 0x0e03,
+  DISPLAY_TO: 0x0e04,
+  MESSAGE_DELIVERY_TIME: 0x0e06,
+  ATTACH_SIZE: 0x0e20,
+  BODY: 0x1000,
+  RTF_COMPRESSED: 0x1009,
+  HTML: 0x1013,
+  INTERNET_MESSAGE_ID: 0x1035,
+  IN_REPLY_TO: 0x1042,
+  DISPLAY_NAME: 0x3001,
+  ADDRTYPE: 0x3002,
+  EMAIL_ADDRESS: 0x3003,
+  CREATION_TIME: 0x3007,
+  ATTACH_DATA: 0x3701,
+  ATTACH_EXTENSION: 0x3703,
+  ATTACH_FILENAME: 0x3704,
+  ATTACH_METHOD: 0x3705,
+  ATTACH_LONG_FILENAME: 0x3707,
+  ATTACH_MIME_TAG: 0x370e,
+  ATTACH_CONTENT_ID: 0x3712,
+  SMTP_ADDRESS: 0x39fe,
+  INTERNET_CPID: 0x3fde,
+  MESSAGE_CODEPAGE: 0x3ffd,
+  SENDER_SMTP_ADDRESS: 0x5d01,
+  SENT_REPRESENTING_SMTP_ADDRESS: 0x5d02,
+} as const;
+
+/** PidTagAttachMethod values ([MS-OXCMSG] 2.2.2.9). */
+export const ATTACH_METHODS: Record<number, string> = {
+  0: 'none',
+  1: 'by_value',
+  2: 'by_reference',
+  3: 'by_reference_resolve',
+  4: 'by_reference_only',
+  5: 'embedded_message',
+  6: 'ole',
+};
+
+export const RECIPIENT_TYPES: Record<number, 'to' | 'cc' | 'bcc'> = { 1: 'to', 2: 'cc', 3: 'bcc' };
