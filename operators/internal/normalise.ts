@@ -110,5 +110,7 @@ export function normaliseResultsResponse(v: unknown, kind: string): NormalisedRe
 /** Error code from an exception, when it carries one. */
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
+  // Whichever thread it was (an isolated plugin's, decompress's, the pool's), the plugin ran out.
+  if (code === 'THREAD_OUT_OF_MEMORY') return 'PLUGIN_OUT_OF_MEMORY';
   return typeof code === 'string' ? code : undefined;
 }

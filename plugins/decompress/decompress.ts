@@ -21,6 +21,8 @@ const OptionsSchema = z.object({
   archive_extracted: z.boolean().default(true),
   /** Each extraction runs in its own thread; this caps how many run at once (the engine reads it too). */
   concurrency: z.number().int().positive().default(4),
+  /** V8 heap cap in MB of each extraction thread (7-Zip's own WebAssembly memory is bounded by maximum_total_size); past it: PLUGIN_OUT_OF_MEMORY. */
+  memory_limit_mb: z.number().int().positive().default(512),
 });
 
 /** Upstream's name for "7-Zip, whatever the format"; anything else is a 7-Zip format (`-t`). */
@@ -42,7 +44,7 @@ export class DecompressPlugin extends WorkerPlugin<typeof OptionsSchema> {
     // Compiled once; every extraction thread instantiates this module instead of recompiling.
     const wasm: WasmModule = await WebAssemblyApi.compile(await readFile(wasmPath));
     // As many idle threads kept as archives may be extracted at once.
-    this.#threads = new ExtractionThreads(wasm, this.options.concurrency);
+    this.#threads = new ExtractionThreads(wasm, this.options.concurrency, this.options.memory_limit_mb);
   }
 
   override async close(): Promise<void> {

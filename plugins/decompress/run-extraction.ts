@@ -41,14 +41,15 @@ export interface ExtractionOutcome {
 export class ExtractionThreads {
   readonly #host: ThreadHost<ExtractionRequest, ExtractionOutcome>;
 
-  /** `maxIdle`: threads kept waiting for the next archive. */
-  constructor(wasmModule: WasmModule, maxIdle: number) {
+  /** `maxIdle`: threads kept waiting for the next archive; `heapMb`: each thread's V8 heap cap. */
+  constructor(wasmModule: WasmModule, maxIdle: number, heapMb: number) {
     this.#host = new ThreadHost({
       module: new URL('./extract-worker.mjs', import.meta.url),
       data: { wasmModule },
       name: 'decompress-7zip',
       size: Infinity,
       keepIdle: maxIdle,
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
   }
 

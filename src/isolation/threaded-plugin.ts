@@ -13,6 +13,8 @@ import { ThreadHost } from '../threads/thread-host.js';
 import { applyPayloadMeta, snapshotPayload, type CallMessage, type CallReply, type ThreadInit, type ThreadMethod } from './thread-protocol.js';
 
 const PLUGIN_THREAD = new URL('./plugin-thread.js', import.meta.url);
+/** Heap cap of an isolated plugin's threads unless its `memory_limit_mb` option says otherwise. */
+const DEFAULT_THREAD_HEAP_MB = 512;
 
 /** A plugin module a thread can import: bundled TypeScript sources run from their build. */
 function threadModulePath(modulePath: string, name: string): string {
@@ -64,7 +66,15 @@ export class ThreadedPlugin extends BasePlugin {
     };
     const threads = Number(config.options['threads']);
     const size = Number.isInteger(threads) && threads > 0 ? threads : Math.min(availableParallelism(), 4);
-    this.#threads = new ThreadHost({ module: PLUGIN_THREAD, data: init, name: `plugin ${config.name}`, size });
+    const memory = Number(config.options['memory_limit_mb']);
+    this.#threads = new ThreadHost({
+      module: PLUGIN_THREAD,
+      data: init,
+      name: `plugin ${config.name}`,
+      size,
+      // A runaway allocation kills only its thread (replaced on demand), never the process.
+      resourceLimits: { maxOldGenerationSizeMb: Number.isInteger(memory) && memory > 0 ? memory : DEFAULT_THREAD_HEAP_MB },
+    });
     if (methods.includes('scan')) this.scan = (p, r, c) => this.#call('scan', p, r, c);
     if (methods.includes('getDispatches')) this.getDispatches = (p, r, c) => this.#call('getDispatches', p, r, c);
   }

@@ -30,6 +30,8 @@ export interface PluginManagerOptions {
   packageRoots?: string[];
   log: Logger;
   env?: NodeJS.ProcessEnv;
+  /** The engine's default per-call timeout in seconds, handed to plugins (`BasePlugin.timeoutSeconds`). */
+  pluginTimeout?: number;
 }
 
 export interface PluginListing {
@@ -104,6 +106,7 @@ export class PluginManager {
   protected readonly loaded = new Map<string, Promise<BasePlugin>>();
   protected readonly instances = new Map<string, BasePlugin>();
   protected readonly pluginOpts: Record<string, Record<string, unknown>>;
+  protected readonly pluginTimeout: number | undefined;
   protected readonly configSections: Record<string, Record<string, unknown>>;
   protected readonly env: NodeJS.ProcessEnv;
   readonly log: Logger;
@@ -113,6 +116,7 @@ export class PluginManager {
     this.pluginOpts = options.pluginOpts ?? {};
     this.configSections = options.configSections ?? {};
     this.env = options.env ?? process.env;
+    this.pluginTimeout = options.pluginTimeout;
     // The checkout's own plugins/ folder is the bundled set (already indexed, or its sources).
     const own = new Set([BUNDLED_PLUGIN_DIR, BUNDLED_SOURCE_DIR]);
     const userDirs = (options.pluginDirList ?? []).filter((d) => !own.has(resolve(d.trim()).replace(/\/$/, '')));
@@ -197,8 +201,16 @@ export class PluginManager {
       env: this.env,
       pluginOpts: this.pluginOpts[name],
     });
-    const config = { name, manifest: info.manifest, options, pluginDir: info.pluginDir, log: this.log.child({ plugin: name }) };
-    const plugin = info.manifest.isolation === 'thread' ? this.threaded(cls, config, info) : new cls(config);
+    const config = {
+      name,
+      manifest: info.manifest,
+      options,
+      pluginDir: info.pluginDir,
+      log: this.log.child({ plugin: name }),
+      pluginTimeout: this.pluginTimeout,
+    };
+    const isolation = options['isolation'] ?? info.manifest.isolation;
+    const plugin = isolation === 'thread' ? this.threaded(cls, config, info) : new cls(config);
     if (typeof plugin.setup === 'function') {
       try {
         await plugin.setup();

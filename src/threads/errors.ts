@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import type { ErrorShape } from './wire.js';
 
 /** An error thrown by a thread module's `handle`, rebuilt on the caller's side. */
@@ -35,6 +36,20 @@ export class ThreadCrashedError extends Error {
   constructor(thread: string, cause: string, options?: ErrorOptions) {
     super(`thread ${thread} died while running the request: ${cause}`, options);
     this.name = 'ThreadCrashedError';
+  }
+}
+
+/**
+ * The thread hit its memory cap (`resourceLimits`) while running the request and was stopped by
+ * V8; it is replaced on demand. The engine records a plugin call that failed this way as
+ * `PLUGIN_OUT_OF_MEMORY`.
+ */
+export class ThreadOutOfMemoryError extends Error {
+  readonly code = 'THREAD_OUT_OF_MEMORY';
+  constructor(thread: string, limits: ResourceLimits | undefined, options?: ErrorOptions) {
+    const cap = limits?.maxOldGenerationSizeMb === undefined ? '' : ` (heap limit ${limits.maxOldGenerationSizeMb} MB)`;
+    super(`thread ${thread} ran out of memory${cap} while running the request; it was stopped and will be replaced`, options);
+    this.name = 'ThreadOutOfMemoryError';
   }
 }
 

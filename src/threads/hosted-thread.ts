@@ -1,5 +1,5 @@
 import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
-import { ThreadCrashedError, ThreadStartError, ThreadTaskError } from './errors.js';
+import { ThreadCrashedError, ThreadOutOfMemoryError, ThreadStartError, ThreadTaskError } from './errors.js';
 import type { ErrorShape, FromThread, ThreadBoot, ToThread } from './wire.js';
 
 /** What to send again when a request must move to another thread but its moved buffers are gone. */
@@ -58,6 +58,7 @@ export class HostedThread<Req> {
   readonly #events: ThreadEvents<Req>;
   #outbox: Job<Req>[] = [];
   readonly #flushSoon = () => this.#flush();
+  readonly #resourceLimits: ResourceLimits | undefined;
   #holds = 0;
   #refed = true;
   #markReady!: () => void;
@@ -67,6 +68,7 @@ export class HostedThread<Req> {
   constructor(entry: string, boot: ThreadBoot, name: string, resourceLimits: ResourceLimits | undefined, events: ThreadEvents<Req>) {
     this.name = name;
     this.#events = events;
+    this.#resourceLimits = resourceLimits;
     this.ready = new Promise<void>((resolve, reject) => {
       this.#markReady = resolve;
       this.#failReady = reject;
@@ -248,7 +250,9 @@ export class HostedThread<Req> {
     const err =
       this.state === 'starting'
         ? new ThreadStartError(`thread ${this.name} ended before it was ready: ${why}`, { cause })
-        : new ThreadCrashedError(this.name, why, { cause });
+        : (cause as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ThreadOutOfMemoryError(this.name, this.#resourceLimits, { cause })
+          : new ThreadCrashedError(this.name, why, { cause });
     this.state = 'gone';
     this.#failReady(err);
     closing?.reject(err);

@@ -42,4 +42,29 @@ describe('isolation: thread', () => {
     expect(r.results[0]!.payload_meta.should_archive).toBe(false);
     await s.close();
   });
+
+  it('isolates a plugin whose manifest does not ask for it, from its options alone', async () => {
+    const plain = make();
+    expect((await plain.scan('x', { addStartDispatch: ['hoarder'] })).results[0]!.workers['hoarder']).toMatchObject({ main_thread: true });
+    await plain.close();
+    const isolated = make({ pluginOpts: { hoarder: { isolation: 'thread' } } });
+    const r = await isolated.scan('x', { addStartDispatch: ['hoarder'] });
+    expect(r.errors).toEqual([]);
+    expect(r.results[0]!.workers['hoarder']).toMatchObject({ main_thread: false });
+    await isolated.close();
+  });
+
+  it('a plugin that allocates without bound fails with PLUGIN_OUT_OF_MEMORY; its thread is replaced and the process goes on', async () => {
+    const s = make({ pluginOpts: { hoarder: { isolation: 'thread', memory_limit_mb: 48, threads: 1 } }, alwaysDispatch: ['hash'] });
+    const r = await s.scan('hoard', { addStartDispatch: ['hoarder'] });
+    expect(r.results[0]!.workers['hash']).toBeDefined();
+    expect(r.results[0]!.workers['hoarder']).toBeUndefined();
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ plugin_name: 'hoarder', code: 'PLUGIN_OUT_OF_MEMORY' });
+    expect(r.errors[0]!.error).toContain('ran out of memory (heap limit 48 MB)');
+    const next = await s.scan('fine', { addStartDispatch: ['hoarder'] });
+    expect(next.errors).toEqual([]);
+    expect(next.results[0]!.workers['hoarder']).toMatchObject({ main_thread: false });
+    await s.close();
+  });
 });

@@ -78,7 +78,7 @@ describe('options of bundled plugins, typed by their schemas', () => {
 
   it('refuses an option the plugin does not declare, listing the ones it does', async () => {
     await expect(load('hash', { pluginOpts: { hash: { pool_size: 3 } } })).rejects.toThrow(
-      'Plugin "hash" has invalid options: unknown option pool_size = 3 (from pluginOpts / --plugin-opts); hash takes pool_min_size, use_pool, and every plugin takes timeout, concurrency, threads, required_workers',
+      'Plugin "hash" has invalid options: unknown option pool_size = 3 (from pluginOpts / --plugin-opts); hash takes pool_min_size, use_pool, and every plugin takes timeout, concurrency, threads, isolation, memory_limit_mb, required_workers',
     );
   });
 
@@ -206,5 +206,22 @@ describe('typed this.options', () => {
     }
     expect(Typed.optionsSchema).toBe(Options);
     expect(Untyped.optionsSchema).toBeUndefined();
+  });
+});
+
+describe('options every plugin takes', () => {
+  it('gives each plugin its call budget: its own timeout, else the engine’s plugin_timeout (which exif hands to ExifTool)', async () => {
+    expect((await load('hash', { pluginTimeout: 7 })).timeoutSeconds).toBe(7);
+    expect((await load('hash', { pluginTimeout: 7, pluginOpts: { hash: { timeout: 3 } } })).timeoutSeconds).toBe(3);
+    expect((await load('hash')).timeoutSeconds).toBe(60);
+  });
+
+  it('takes isolation and memory_limit_mb from --plugin-opts, typed, and refuses an unknown isolation', async () => {
+    const plugin = await load('hash', { pluginOpts: parsePluginOpts(['hash:isolation=thread', 'hash:memory_limit_mb=256']) });
+    expect(plugin.options['isolation']).toBe('thread');
+    expect(plugin.options['memory_limit_mb']).toBe(256);
+    await expect(load('hash', { pluginOpts: parsePluginOpts(['hash:isolation=process']) })).rejects.toThrow(
+      /Plugin "hash" has invalid options: isolation = "process"/,
+    );
   });
 });
