@@ -111,6 +111,7 @@ export class Stoq {
       configSections: sections as Record<string, Record<string, unknown>>,
       log: this.log,
       env: options.env,
+      pluginTimeout: pick(options.pluginTimeout, core.plugin_timeout, DEFAULTS.pluginTimeout),
     });
 
     configureSharedPool({ size: pick(options.poolSize, core.pool_size, undefined) });
@@ -134,6 +135,7 @@ export class Stoq {
         maxExtractedPerPayload: pick(options.limits?.maxExtractedPerPayload, core.max_extracted_per_payload, undefined),
         maxExtractedPerRequest: pick(options.limits?.maxExtractedPerRequest, core.max_extracted_per_request, undefined),
         maxExtractedBytes: pick(options.limits?.maxExtractedBytes, core.max_extracted_bytes, undefined),
+        maxInFlightExtractedBytes: pick(options.limits?.maxInFlightExtractedBytes, core.max_inflight_extracted_bytes, undefined),
         maxCompressionRatio: pick(options.limits?.maxCompressionRatio, core.max_compression_ratio, undefined),
       },
       connectors: this.loadedConnectors,

@@ -32,8 +32,8 @@ export class ExifPlugin extends WorkerPlugin<typeof OptionsSchema> {
       const { exiftool, version } = await startExifTool({
         path,
         startSeconds: this.options.start_timeout,
-        // The engine's per-call `timeout` (every plugin's option), when set.
-        taskSeconds: positiveOr(this.options.timeout ?? 60, 60),
+        // The engine's budget for a call (the plugin's `timeout`, else `plugin_timeout`), so ExifTool gives up when the engine does.
+        taskSeconds: positiveOr(this.timeoutSeconds, 60),
         log: this.log,
       });
       this.#exiftool = exiftool;

@@ -12,6 +12,7 @@ import type { ArchiverResponseInit } from '../model/archiver-response.js';
 import type { Manifest } from './manifest.js';
 import { readBoolean, readList } from './coerce-option.js';
 import type { CommonOptions } from './option-schemas.js';
+import { DEFAULTS } from '../config/settings.js';
 import type { CallContext, PluginConfig } from './plugin-config.js';
 import type { IngestContext, ProviderItem } from './provider-item.js';
 
@@ -69,6 +70,11 @@ export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined
   readonly options: PluginOptions<S>;
   log: Logger;
   /**
+   * Seconds the engine allows one call of this plugin: its `timeout` option, else the engine's
+   * `plugin_timeout`. For plugins with a timeout of their own (a helper process, a socket) to match.
+   */
+  readonly timeoutSeconds: number;
+  /**
    * Workers that must have run on a payload before this plugin runs on it as a worker (from the
    * `required_workers` option or manifest key). A mutable set: plugins and tests may add to it.
    */
@@ -80,6 +86,8 @@ export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined
     this.pluginDir = config.pluginDir;
     this.options = config.options as PluginOptions<S>;
     this.log = config.log;
+    const own = Number((config.options as CommonOptions).timeout);
+    this.timeoutSeconds = own > 0 && Number.isFinite(own) ? own : (config.pluginTimeout ?? DEFAULTS.pluginTimeout);
     const list = (config.options as CommonOptions).required_workers ?? config.manifest.required_workers;
     this.requiredWorkers = new Set(list.map((s) => s.trim()).filter(Boolean));
   }

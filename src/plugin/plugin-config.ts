@@ -15,6 +15,8 @@ export interface PluginConfig {
   /** Folder that holds the manifest; relative option paths (rules, templates) resolve from here. */
   pluginDir: string;
   log: Logger;
+  /** The engine's default per-call timeout in seconds (`plugin_timeout`); see `BasePlugin.timeoutSeconds`. */
+  pluginTimeout?: number;
 }
 
 /** Handed to every plugin call: cancellation and a logger bound to the scan and payload. */
