@@ -65,6 +65,15 @@ function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] 
       refuse(LIMIT_CODES.bytes, `Limit of ${limits.maxExtractedBytes} extracted bytes per request reached`, left);
       break;
     }
+    const inFlight = ctx.engine.extractedInFlight;
+    if (inFlight.bytes + content.byteLength > limits.maxInFlightExtractedBytes) {
+      refuse(
+        LIMIT_CODES.inFlightBytes,
+        `Limit of ${limits.maxInFlightExtractedBytes} extracted bytes held by all requests in flight reached (${inFlight.bytes} held now)`,
+        left,
+      );
+      break;
+    }
     if ((mine.bytes + content.byteLength) / parentSize > limits.maxCompressionRatio) {
       refuse(
         LIMIT_CODES.ratio,
@@ -77,6 +86,7 @@ function acceptExtracted(ctx: ScanContext, outcome: WorkOutcome): PayloadNode[] 
     mine.bytes += content.byteLength;
     totals.count++;
     totals.bytes += content.byteLength;
+    ctx.engine.extractedInFlight.bytes += content.byteLength;
 
     const sha256 = getSha256(content);
     const edge = { parent, worker: outcome.worker, wave: outcome.wave, index };

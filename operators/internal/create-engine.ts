@@ -75,6 +75,7 @@ export function createEngine(options: EngineOptions): Engine {
     eventLoopWarningMs: (options.eventLoopWarning ?? DEFAULTS.eventLoopWarning) * 1000,
     requestTimeoutSeconds: options.requestTimeout,
     limits: { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) },
+    extractedInFlight: { bytes: 0 },
     failures: new Subject<Failure>(),
     metrics: options.metrics,
   };

@@ -45,6 +45,8 @@ export interface Engine {
   eventLoopWarningMs: number;
   /** Size and count budgets (see limits.ts). */
   limits: Limits;
+  /** Bytes of extracted payloads accepted by requests still in flight (for `limits.maxInFlightExtractedBytes`). */
+  extractedInFlight: { bytes: number };
   /** Whole-request deadline in seconds, if any. */
   requestTimeoutSeconds?: number;
   /** Failures with no response to record them in. */

@@ -113,9 +113,11 @@ export class ScanContext {
     return (this.#log ??= this.engine.log.child({ scan_id: this.scanId }));
   }
 
-  /** Stop the deadline timer once the request is done. */
+  /** The request is done: stop its deadline timer and give its extracted bytes back to the engine-wide budget (once). */
   dispose(): void {
     if (this.#timer) clearTimeout(this.#timer);
+    this.engine.extractedInFlight.bytes -= this.extracted.bytes;
+    this.extracted.bytes = 0;
   }
 }
 

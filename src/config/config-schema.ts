@@ -47,6 +47,8 @@ export const CoreConfigSchema = z
     max_extracted_per_request: count.optional(),
     /** Total bytes of extracted payloads per request. */
     max_extracted_bytes: count.optional(),
+    /** Total bytes of extracted payloads held by all requests in flight together. */
+    max_inflight_extracted_bytes: count.optional(),
     /** Extracted bytes over the parent's size (zip bombs). */
     max_compression_ratio: z.number().positive().optional(),
     /** Serve Prometheus metrics on this port (0: any free port); unset: no metrics at all. */

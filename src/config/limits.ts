@@ -12,6 +12,12 @@ export interface Limits {
   /** Total bytes of extracted payloads in one request. Code EXTRACTED_BYTES_LIMIT. */
   maxExtractedBytes: number;
   /**
+   * Total bytes of extracted payloads held by all requests in flight together (one engine, which
+   * is one `Stoq` instance), released as each request finishes: N requests can no longer hold
+   * N × maxExtractedBytes. Code EXTRACTED_BYTES_IN_FLIGHT_LIMIT.
+   */
+  maxInFlightExtractedBytes: number;
+  /**
    * Bytes extracted from one payload divided by its size (zip bombs). Content beyond it is
    * dropped. Code COMPRESSION_RATIO_LIMIT.
    */
@@ -26,6 +32,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxExtractedPerPayload: 10_000,
   maxExtractedPerRequest: 50_000,
   maxExtractedBytes: 1024 * MiB,
+  maxInFlightExtractedBytes: 2048 * MiB,
   maxCompressionRatio: 1_000,
 };
 
@@ -34,5 +41,6 @@ export const LIMIT_CODES = {
   perPayload: 'EXTRACTED_PER_PAYLOAD_LIMIT',
   perRequest: 'EXTRACTED_PER_REQUEST_LIMIT',
   bytes: 'EXTRACTED_BYTES_LIMIT',
+  inFlightBytes: 'EXTRACTED_BYTES_IN_FLIGHT_LIMIT',
   ratio: 'COMPRESSION_RATIO_LIMIT',
 } as const;

@@ -2,10 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tmp.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_LIMITS, Stoq, type StoqOptions } from 'rxstoq';
+import type { Gate } from '../fixtures/operator-plugins/gate/gate.js';
 
 const pluginDir = fileURLToPath(new URL('../fixtures/engine-plugins/', import.meta.url));
+const gateDir = fileURLToPath(new URL('../fixtures/operator-plugins/gate/', import.meta.url));
 const make = (options: StoqOptions = {}) => new Stoq({ pluginDirList: [pluginDir], logLevel: 'silent', ...options });
 const codes = (r: { errors: Array<{ code?: string }> }) => r.errors.map((e) => e.code);
 
@@ -45,6 +47,34 @@ describe('limits', () => {
     const r = await s.scan('root', { addStartDispatch: ['extractor'] });
     expect(r.results).toHaveLength(3);
     expect(codes(r)).toEqual(['EXTRACTED_BYTES_LIMIT']);
+  });
+
+  it('caps extracted bytes held by all requests in flight together, and gives them back as each request ends', async () => {
+    const s = new Stoq({
+      pluginDirList: [pluginDir, gateDir],
+      logLevel: 'silent',
+      pluginOpts: { extractor: { count: 2, size: 1000 } },
+      limits: { maxInFlightExtractedBytes: 3000 },
+    });
+    const gate = (await s.manager.loadPlugin('gate')) as unknown as Gate;
+    // A extracts 2000 bytes, then stays in flight: the gate holds its root payload.
+    const a = s.scan('request a', { addStartDispatch: ['extractor', 'gate'] });
+    await gate.whenHeld(1);
+    await vi.waitFor(() => expect(s.engine.extractedInFlight.bytes).toBe(2000));
+    const b = await s.scan('request b', { addStartDispatch: ['extractor'] });
+    expect(b.results).toHaveLength(2);
+    expect(codes(b)).toEqual(['EXTRACTED_BYTES_IN_FLIGHT_LIMIT']);
+    expect(b.errors[0]!.error).toContain(
+      'Limit of 3000 extracted bytes held by all requests in flight reached (3000 held now); 1 extracted payload(s) from extractor dropped',
+    );
+    expect(s.engine.extractedInFlight.bytes).toBe(2000);
+    gate.openAll();
+    expect(codes(await a)).toEqual([]);
+    expect(s.engine.extractedInFlight.bytes).toBe(0);
+    const c = await s.scan('request c', { addStartDispatch: ['extractor'] });
+    expect(c.errors).toEqual([]);
+    expect(c.results).toHaveLength(3);
+    await s.close();
   });
 
   it('stops a compression-ratio bomb', async () => {
