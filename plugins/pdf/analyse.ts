@@ -88,7 +88,7 @@ export function analyse(
     if (v instanceof PdfString) data = v.bytes;
     else if (v instanceof PdfStream) {
       source = 'stream';
-      data = doc.decode(v, `JavaScript stream ${object}`);
+      data = encryptionReadable ? doc.decode(v, `JavaScript stream ${object}`) : v.raw;
     }
     if (!data) return;
     const text = v instanceof PdfString ? textOf(v)! : new TextDecoder('utf-8').decode(data);
@@ -115,7 +115,7 @@ export function analyse(
     const entry: PdfResult['embedded_files'][number] = { name, size: null, object: ref instanceof PdfRef ? ref.num : null, source, extracted: false };
     files.set(key, entry);
     r.embedded_files.push(entry);
-    if (!(stream instanceof PdfStream)) return;
+    if (!(stream instanceof PdfStream) || !encryptionReadable) return;
     const data = doc.decode(stream, `embedded file ${entry.object ?? name}`);
     if (!data) return;
     entry.size = data.length;
@@ -207,7 +207,7 @@ export function analyse(
     if (catalog.has('OpenAction')) r.open_action = target(catalog.get('OpenAction'));
     r.page_count = countPages(doc, catalog.get('Pages'));
     const meta = doc.resolve(catalog.get('Metadata'));
-    if (meta instanceof PdfStream) {
+    if (meta instanceof PdfStream && encryptionReadable) {
       const data = doc.decode(meta, 'XMP metadata stream');
       if (data) r.xmp = readXmp(data, opts.max_xmp_chars);
     }

@@ -14,6 +14,8 @@ export interface Limits {
 /** Decrypts one object's strings and streams (the standard security handler, when it can). */
 export interface Decryptor {
   decrypt(data: Uint8Array, num: number, gen: number, kind: 'string' | 'stream'): Uint8Array;
+  /** True for a stream left in clear (unencrypted metadata, its own Crypt filter). */
+  skips(value: PdfValue): boolean;
 }
 
 /**
@@ -240,7 +242,7 @@ export class PdfDocument {
       if (v instanceof PdfString) v.bytes = d.decrypt(v.bytes, num, gen, 'string');
       else for (const c of childrenOf(v)) stack.push(c);
     }
-    if (value instanceof PdfStream && nameOf(value.dict.get('Type')) !== 'XRef') value.raw = d.decrypt(value.raw, num, gen, 'stream');
+    if (value instanceof PdfStream && nameOf(value.dict.get('Type')) !== 'XRef' && !d.skips(value)) value.raw = d.decrypt(value.raw, num, gen, 'stream');
     return value;
   }
 }
