@@ -119,10 +119,34 @@ function leaves(root: MimePart): MimePart[] {
   return out;
 }
 
+function emptySummary(): EmailSummary {
+  return {
+    subject: null,
+    date: null,
+    message_id: null,
+    from: [],
+    sender: [],
+    to: [],
+    cc: [],
+    bcc: [],
+    reply_to: [],
+    return_path: null,
+    received: [],
+    authentication_results: [],
+    auth: {},
+    urls: [],
+    attachments: [],
+  };
+}
+
 export function analyseMessage(buf: Buffer, opts: AnalyseOptions): Analysis {
   const { root, problems } = readMimeTree(buf, { maxDepth: opts.max_depth, maxParts: opts.max_parts, maxHeaderBytes: opts.max_header_bytes });
-  if (root.fields.length === 0) problems.push('no RFC 5322 header fields at the start of the payload');
   const fields = root.fields;
+  if (fields.length === 0) {
+    // Not an email: nothing is extracted (a body would be the payload itself, again).
+    problems.push('no RFC 5322 header fields at the start of the payload');
+    return { headers: {}, email: emptySummary(), extractions: [], problems };
+  }
   const all = (name: string) => fields.filter((f) => f.name.toLowerCase() === name).map((f) => f.raw);
   const one = (name: string) => firstField(fields, name);
   const extractions: Extraction[] = [];
