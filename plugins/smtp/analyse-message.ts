@@ -200,6 +200,9 @@ export function analyseMessage(buf: Buffer, opts: AnalyseOptions): Analysis {
       extracted: false,
     };
     attachments.push(info);
+    if (info.declared_size !== null && info.declared_size !== bytes.length) {
+      problems.push(`attachment ${info.filename ?? part.path} declares size=${info.declared_size} but has ${bytes.length} bytes`);
+    }
     if (bytes.length > opts.max_attachment_size) {
       problems.push(`attachment ${info.filename ?? part.path} is ${bytes.length} bytes, over max_attachment_size (${opts.max_attachment_size}): not extracted`);
       continue;

@@ -126,3 +126,109 @@ describe('smtp plugin', () => {
     },
   );
 });
+
+describe('smtp plugin: TNEF (winmail.dat)', () => {
+  let dir: string;
+  let stoq: Stoq;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rxstoq-smtp-tnef-'));
+    stoq = new Stoq({ alwaysDispatch: ['smtp', 'hash'], logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await stoq?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('unpacks the same files, names and bytes as the tnef CLI', async () => {
+    const winmail = buildTnef(TNEF_MEMBERS);
+    const file = join(dir, 'winmail.dat');
+    writeFileSync(file, winmail);
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const run = spawnSync('tnef', ['-C', out, '-f', file], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    // Lines "name<TAB>|<TAB>name<TAB>|<TAB>mime type<TAB>|<TAB>", mime type "unknown" when none is given.
+    const listed = spawnSync('tnef', ['--list-with-mime-types', '-f', file], { encoding: 'utf8' });
+    const rows = listed.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('\t|\t'));
+    const names = rows.map((r) => r[0]!);
+    const expected = new Map(readdirSync(out).map((f) => [f, sha256(readFileSync(join(out, f)))]));
+    expect([...expected.keys()].sort()).toEqual([...names].sort());
+    expect(names.length).toBe(TNEF_MEMBERS.length);
+
+    const eml = mailWith(
+      ['Content-Type: application/ms-tnef; name="winmail.dat"', 'Content-Disposition: attachment; filename="winmail.dat"', 'Content-Transfer-Encoding: base64'],
+      base64Lines(winmail),
+    );
+    const { smtp, ownErrors, children } = await scan(stoq, eml);
+    expect(ownErrors).toEqual([]);
+    const members = children.filter((c) => c.payload_meta.extra_data['tnef'] === 'winmail.dat');
+    expect(new Map(members.map((m) => [m.payload_meta.extra_data['filename'], (m.workers['hash'] as { sha256: string }).sha256]))).toEqual(expected);
+    const mimeTypes = new Map(rows.map((r) => [r[0], r[2] === 'unknown' ? null : r[2]]));
+    const listing = smtp.email.attachments[0]!;
+    expect(new Map(listing.tnef!.attachments.map((a) => [a.filename, a.mime_type]))).toEqual(mimeTypes);
+    expect(listing).toMatchObject({ filename: 'winmail.dat', content_type: 'application/ms-tnef', extracted: true });
+    expect(listing.tnef).toEqual({
+      message_class: 'IPM.Microsoft Mail.Note',
+      subject: 'TNEF sample',
+      attachments: [
+        { filename: 'Quarterly report 2026.pdf', mime_type: 'application/pdf', size: TNEF_MEMBERS[0]!.data.length },
+        { filename: 'macro.doc', mime_type: null, size: 5000 },
+        { filename: 'long unicode name.txt', mime_type: null, size: 16 },
+      ],
+    });
+  });
+
+  it('reports a damaged winmail.dat and keeps the members before the damage', async () => {
+    const good = buildTnef(TNEF_MEMBERS.slice(0, 1));
+    // An attachment whose data attribute declares 1 TB, then a bad checksum on a title.
+    const huge = Buffer.concat([tnefAttribute(2, 0x00069002, Buffer.alloc(14)), tnefAttribute(2, 0x00018010, Buffer.from('x.bin\0'), 0xbeef)]);
+    const declared = Buffer.from(tnefAttribute(2, 0x0006800f, Buffer.alloc(8)));
+    declared.writeUInt32LE(0xffffffff, 5);
+    const eml = mailWith(['Content-Type: application/ms-tnef', 'Content-Transfer-Encoding: base64'], base64Lines(Buffer.concat([good, huge, declared])));
+    const { smtp, ownErrors, children } = await scan(stoq, eml);
+    expect(ownErrors.some((e) => /^smtp: winmail\.dat: TNEF: checksum mismatch/.test(e))).toBe(true);
+    expect(ownErrors.some((e) => /^smtp: winmail\.dat: TNEF: attribute 0x800f .* declares 4294967295 bytes/.test(e))).toBe(true);
+    expect(smtp.email.attachments[0]!.tnef!.attachments.map((a) => a.filename)).toEqual(['Quarterly report 2026.pdf', 'x.bin']);
+    expect(children.filter((c) => c.payload_meta.extra_data['tnef']).map((c) => c.payload_meta.extra_data['filename'])).toEqual(['Quarterly report 2026.pdf']);
+  });
+});
+
+function mailWith(partHeaders: string[], partBody: string, extraHeaders: string[] = []): Buffer {
+  return Buffer.from(
+    [
+      'From: sender@example.org',
+      'To: rcpt@example.org',
+      'Subject: test',
+      ...extraHeaders,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="XX"',
+      '',
+      '--XX',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '--XX',
+      ...partHeaders,
+      '',
+      partBody,
+      '--XX--',
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+}
+
+async function scan(s: Stoq, content: Uint8Array) {
+  const response = await s.scan(content);
+  const root = response.results[0]!;
+  return {
+    response,
+    smtp: root.workers['smtp'] as SmtpResults,
+    ownErrors: response.errors.filter((e) => e.payload_id === root.payload_id).map((e) => e.error),
+    children: response.results.filter((r) => r.extracted_from.includes(root.payload_id)),
+  };
+}
