@@ -232,3 +232,152 @@ async function scan(s: Stoq, content: Uint8Array) {
     children: response.results.filter((r) => r.extracted_from.includes(root.payload_id)),
   };
 }
+
+describe('smtp plugin: hostile and odd input', () => {
+  let stoq: Stoq;
+  beforeAll(() => {
+    stoq = new Stoq({ alwaysDispatch: ['smtp'], logLevel: 'silent' });
+  });
+  afterAll(async () => {
+    await stoq?.close();
+  });
+
+  it('stops at max_depth in 10,000 nested multiparts, keeping the headers', async () => {
+    const { smtp, ownErrors } = await scan(stoq, buildNestedMultiparts(10_000));
+    expect(smtp.email.subject).toBe('deep');
+    expect(ownErrors).toEqual([
+      'smtp: MIME nesting deeper than max_depth (32) at part 1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1: parts below it not read',
+    ]);
+    expect(smtp.body).toBe('');
+  });
+
+  it('walks 1,500 nested multiparts to the bottom when max_depth allows it (no recursion, no stack growth)', async () => {
+    // Not 10,000: every level searches its whole range for its boundary, so the cost is size × depth
+    // (what the max_depth default bounds); 10,000 levels of 700 kB take seconds.
+    const deep = new Stoq({ alwaysDispatch: ['smtp'], logLevel: 'silent', pluginOpts: { smtp: { max_depth: 20_000 } } });
+    try {
+      const { smtp, ownErrors } = await scan(deep, buildNestedMultiparts(1_500));
+      expect(ownErrors).toEqual([]);
+      expect(smtp.body).toBe('bottom');
+    } finally {
+      await deep.close();
+    }
+  });
+
+  it('does not trust an attachment declared as 1 TB', async () => {
+    const eml = mailWith(
+      [
+        'Content-Type: application/octet-stream',
+        'Content-Length: 1099511627776',
+        'Content-Disposition: attachment; filename="big.bin"; size=1099511627776',
+        'Content-Transfer-Encoding: base64',
+      ],
+      base64Lines(Buffer.from('tiny')),
+    );
+    const { smtp, ownErrors, children } = await scan(stoq, eml);
+    expect(smtp.email.attachments).toEqual([expect.objectContaining({ filename: 'big.bin', size: 4, declared_size: 1099511627776, extracted: true })]);
+    expect(ownErrors).toEqual(['smtp: attachment big.bin declares size=1099511627776 but has 4 bytes']);
+    expect(children.map((c) => c.size)).toEqual([12, 4]);
+  });
+
+  it('keeps what it read of a truncated message and says what is missing', async () => {
+    const whole = buildSampleEml();
+    const cut = whole.subarray(0, whole.indexOf('winmail.dat"\r\nContent-Transfer') + 200);
+    const { smtp, ownErrors } = await scan(stoq, cut);
+    expect(smtp.email.subject).toBe('Konto gesperrt — sofort handeln');
+    expect(smtp.body).toBe('Log in at http://bank.example.bad.example/login now.');
+    expect(ownErrors).toContain('smtp: the message: closing boundary "--b1--" missing');
+    expect(ownErrors.some((e) => e.startsWith('smtp: winmail.dat: TNEF: '))).toBe(true);
+  });
+
+  it('reports binary garbage as no email, extracting nothing', async () => {
+    let x = 15;
+    const garbage = Buffer.alloc(65536, 0).map(() => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return x >> 16;
+    });
+    const { response, smtp, ownErrors } = await scan(stoq, garbage);
+    expect(ownErrors).toEqual(['smtp: no RFC 5322 header fields at the start of the payload']);
+    expect(smtp.email.attachments).toEqual([]);
+    expect(response.results.length).toBe(1);
+  });
+
+  it('decodes broken base64 as far as it goes, and says so', async () => {
+    const good = Buffer.from('The quick brown fox jumps over the lazy dog').toString('base64');
+    const eml = mailWith(
+      ['Content-Type: application/octet-stream; name=fox.txt', 'Content-Transfer-Encoding: base64'],
+      `${good.slice(0, 20)}@@!!${good.slice(20, 41)}`,
+    );
+    const { smtp, ownErrors } = await scan(stoq, eml);
+    expect(smtp.email.attachments[0]).toMatchObject({ filename: 'fox.txt', size: 30 });
+    expect(ownErrors).toEqual(['smtp: part 2: 4 bytes outside the base64 alphabet skipped']);
+  });
+
+  it('reports a multipart without a boundary, and one whose boundary never appears', async () => {
+    const noParam = Buffer.from('From: a@example.org\r\nSubject: nb\r\nContent-Type: multipart/mixed\r\n\r\n--x\r\nhello\r\n');
+    const r1 = await scan(stoq, noParam);
+    expect(r1.ownErrors).toEqual(['smtp: the message is multipart/mixed without a boundary parameter']);
+    expect(r1.smtp.email.subject).toBe('nb');
+    const absent = Buffer.from('From: a@example.org\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n--x\r\nhello\r\n');
+    expect((await scan(stoq, absent)).ownErrors).toEqual(['smtp: the message: boundary "zz" never found']);
+  });
+
+  it('reads raw 8-bit headers (UTF-8, else Windows-1252) and RFC 2047 words', async () => {
+    const eml = Buffer.concat([
+      Buffer.from('From: "Zoë Ünal" <zoe@example.org>\r\nSubject: Prix réduit =?utf-8?q?=E2=82=AC?= 5\r\n', 'utf8'),
+      Buffer.from('To: "Fran\xe7ois" <f@example.org>\r\nX-Note: caf\xe9\r\n\r\nbody\r\n', 'latin1'),
+    ]);
+    const { smtp, ownErrors } = await scan(stoq, eml);
+    expect(ownErrors).toEqual([]);
+    expect(smtp.email.from).toEqual([{ name: 'Zoë Ünal', address: 'zoe@example.org' }]);
+    expect(smtp.email.to).toEqual([{ name: 'François', address: 'f@example.org' }]);
+    expect(smtp.email.subject).toBe('Prix réduit € 5');
+    expect(smtp['x-note']).toBe('café');
+    expect(smtp.body).toBe('body\r\n');
+  });
+
+  it('joins RFC 2231 continuations with a charset, and decodes RFC 2047 words in a quoted filename', async () => {
+    const a = mailWith(
+      ['Content-Type: application/pdf', 'Content-Disposition: attachment; filename*0*=utf-8\'\'%E2%82%AC%20rate; filename*1=" list"; filename*2*=%2Epdf'],
+      'x',
+    );
+    expect((await scan(stoq, a)).smtp.email.attachments[0]!.filename).toBe('€ rate list.pdf');
+    const b = mailWith(['Content-Type: application/pdf; name="=?utf-8?b?w6TDtsO8LnBkZg==?="'], 'x');
+    expect((await scan(stoq, b)).smtp.email.attachments[0]!.filename).toBe('äöü.pdf');
+  });
+
+  it('holds to max_attachments and max_attachment_size', async () => {
+    const many = mailWith(['Content-Type: application/octet-stream; name=a.bin'], 'a'.repeat(100));
+    const limited = new Stoq({ alwaysDispatch: ['smtp'], logLevel: 'silent', pluginOpts: { smtp: { max_attachment_size: 50, max_attachments: 1 } } });
+    try {
+      const { smtp, ownErrors, children } = await scan(limited, many);
+      expect(smtp.email.attachments).toEqual([expect.objectContaining({ filename: 'a.bin', size: 100, extracted: false })]);
+      expect(ownErrors).toEqual(['smtp: attachment a.bin is 100 bytes, over max_attachment_size (50): not extracted']);
+      expect(children.map((c) => c.payload_meta.extra_data['filename'])).toEqual(['body.txt']);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('reads the fuzz seed: auth results, URLs, Received hop, TNEF member', async () => {
+    const { smtp, ownErrors, children } = await scan(stoq, buildSampleEml());
+    expect(ownErrors).toEqual([]);
+    expect(smtp.email.auth).toEqual({ spf: 'softfail', dkim: 'none', dmarc: 'fail' });
+    expect(smtp.email.urls).toEqual(['http://bank.example.bad.example/login']);
+    expect(smtp.email.received).toEqual([
+      expect.objectContaining({
+        from: 'relay.bad.example',
+        from_ip: '192.0.2.66',
+        by: 'mx.example.org',
+        with: 'ESMTP',
+        id: '9QZ',
+        date: '2026-12-01T05:00:00.000Z',
+      }),
+    ]);
+    expect(children.map((c) => [c.payload_meta.extra_data['filename'], c.payload_meta.dispatch_to])).toEqual([
+      ['body.txt', []],
+      ['body.html', ['html']],
+      ['invoice 2026.doc', []],
+    ]);
+  });
+});
