@@ -22,15 +22,16 @@ const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 export function readControlWord(data: Uint8Array, at: number): ControlWord | null {
   const end = Math.min(at + WINDOW, data.length);
   let k = at + 1;
-  while (k < end && isLetter(data[k]!)) k++;
+  let name = '';
+  for (; k < end && isLetter(data[k]!); k++) if (k - at <= MAX_NAME) name += String.fromCharCode(data[k]!);
   const letters = k - at - 1;
   if (letters === 0 || letters > MAX_NAME) return null;
-  const name = String.fromCharCode(...data.subarray(at + 1, k));
   let p = k;
-  if (p < end && data[p] === 0x2d && p + 1 < end && isDigit(data[p + 1]!)) p++;
+  let param = '';
+  if (p < end && data[p] === 0x2d && p + 1 < end && isDigit(data[p + 1]!)) param = String.fromCharCode(data[p++]!);
   if (p < end && isDigit(data[p]!)) {
-    while (p < end && isDigit(data[p]!)) p++;
-    return { name, param: String.fromCharCode(...data.subarray(k, p)), length: p - at };
+    for (; p < end && isDigit(data[p]!); p++) param += String.fromCharCode(data[p]!);
+    return { name, param, length: p - at };
   }
   return { name, param: null, length: k - at };
 }

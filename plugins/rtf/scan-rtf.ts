@@ -13,7 +13,7 @@ export interface ScanLimits {
 export interface RawObject {
   /** Offset of the first byte after the `\objdata` control word. */
   start: number;
-  /** Offset where the destination closed. */
+  /** Offset where the destination closed (at most the data length; rtfobj can say more after a `\bin` or `\'` runs off the end). */
   end: number;
   data: Uint8Array;
   hex_digits: number;
@@ -88,7 +88,14 @@ export function scanRtf(data: Uint8Array, limits: ScanLimits): RtfScan {
         const snap = d.sink.snapshot();
         if (snap.hexDigits !== d.sink.digits) tricks.add('odd_hex_digit_count', d.start);
         if (d.sink.truncated) problems.push(`object data at offset ${d.start} cut at the max_hex_bytes limit (${limits.max_hex_bytes})`);
-        objects.push({ start: d.start, end: i, data: snap.data, hex_digits: snap.hexDigits, truncated: d.sink.truncated, rtf_objclass: lastObjclass });
+        objects.push({
+          start: d.start,
+          end: Math.min(i, n),
+          data: snap.data,
+          hex_digits: snap.hexDigits,
+          truncated: d.sink.truncated,
+          rtf_objclass: lastObjclass,
+        });
         lastObjclass = null;
       } else objectsDropped++;
     } else if (d.picture) {
