@@ -34,15 +34,54 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
   });
 
+/**
+ * `promise`, or a rejection as soon as `signal` aborts: a command queued on a connection that is
+ * reconnecting may not settle for a long while, and a stopping run must not wait for it.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 const hungUp = new WeakSet<Redis>();
+
+/** Whether `hangUp` was called on it: its retry strategy must then refuse to reconnect. */
+export function isHungUp(redis: Redis): boolean {
+  return hungUp.has(redis);
+}
 
 /**
  * Disconnect once: a second ioredis disconnect() after the socket closed arms a 2 s timer that
- * nothing clears, which keeps the process alive that long after `stoq run` is done.
+ * nothing clears, which keeps the process alive that long after `stoq run` is done. A connection
+ * waiting to reconnect is not disconnected either: that would cancel the retry but leave its
+ * queued commands pending, their timeout timers holding the process. Its retry strategy refuses
+ * a hung-up connection, so the next attempt fails those commands and ends it (or, should it
+ * connect, it is closed then).
  */
 export function hangUp(redis: Redis): void {
   if (hungUp.has(redis)) return;
   hungUp.add(redis);
+  if (redis.status === 'end') return;
+  if (redis.status === 'reconnecting') {
+    redis.once('ready', () => redis.disconnect());
+    return;
+  }
   redis.disconnect();
 }
 
@@ -111,17 +150,17 @@ export class GroupConsumer {
       while (!signal.aborted) {
         try {
           if (!grouped) {
-            await this.ensureGroup();
+            await untilAborted(this.ensureGroup(), signal);
             grouped = this.joined = true;
           }
           if (buffer.length === 0 && Date.now() >= nextClaim) {
-            buffer.push(...(await this.#claimIdle()));
+            buffer.push(...(await untilAborted(this.#claimIdle(), signal)));
             // A cursor other than 0-0 means more idle entries may be waiting: look again right away.
             nextClaim = this.#claimCursor === '0-0' ? Date.now() + claimEvery : 0;
           }
           if (buffer.length === 0) {
             const wait = Math.max(1, Math.min(this.o.block_ms, nextClaim - Date.now()));
-            buffer.push(...(await this.#readNew(reader, wait)));
+            buffer.push(...(await untilAborted(this.#readNew(reader, wait), signal)));
           }
           failures = 0;
         } catch (err) {

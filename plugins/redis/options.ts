@@ -31,6 +31,12 @@ export const RedisOptionsSchema = z.object({
   /** Remove an entry from the task stream once acknowledged (its bytes are no longer needed). */
   delete_acked: z.boolean().default(true),
   connect_timeout_ms: int(1).default(10_000),
+  /**
+   * The longest a command may wait for Redis's reply, queued while reconnecting or sent to a
+   * server that does not answer; it then fails (the entry is not acknowledged and comes back).
+   * A blocking XREADGROUP may take block_ms more.
+   */
+  command_timeout_ms: int(100).default(10_000),
 });
 
 export type RedisOptions = z.infer<typeof RedisOptionsSchema>;

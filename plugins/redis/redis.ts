@@ -15,8 +15,9 @@ import {
   type StoqResponse,
 } from 'rxstoq';
 import { decodeEntry, encodeEntry, type DecodedEntry } from './entry.js';
-import { GroupConsumer, hangUp, type StreamEntry } from './group-consumer.js';
+import { GroupConsumer, hangUp, isHungUp, untilAborted, type StreamEntry } from './group-consumer.js';
 import { RedisOptionsSchema, resolveOptions, type ResolvedRedisOptions } from './options.js';
+import { assessPersistence, readPersistenceConfig } from './persistence.js';
 
 /**
  * Redis Streams as a work queue shared by many `stoq run` processes.
@@ -27,7 +28,12 @@ import { RedisOptionsSchema, resolveOptions, type ResolvedRedisOptions } from '.
  * sinks drop the repeat). Entries other consumers left idle are claimed, entries that keep
  * failing go to the dead-letter stream.
  *
- * Connector: appends each response, as compact JSON, to the results stream.
+ * Connector: appends each response, as compact JSON, to the results stream, and reports the save
+ * only once Redis replied with the new entry's id.
+ *
+ * Every command is bounded (`command_timeout_ms`), and once the run stops the connections no
+ * longer reconnect, so `stoq run` ends within its grace whatever Redis does; entries not
+ * acknowledged by then stay pending and are delivered again.
  *
  * It also enqueues entries for `stoq submit` (`enqueuePayload`, `enqueueTask`).
  */
@@ -38,6 +44,9 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
   #consumer: GroupConsumer | undefined;
   #readers = new Set<Redis>();
   #settings: ResolvedRedisOptions | undefined;
+  /** Set when the run stops (or the plugin closes): lost connections are then not re-made. */
+  #stopping = false;
+  #persistenceChecked = false;
 
   /** The options, validated, with REDIS_URL and the consumer name filled in. */
   get settings(): ResolvedRedisOptions {
@@ -45,14 +54,21 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
     return this.#settings;
   }
 
-  #connection(name: string): Redis {
+  #connection(name: 'writer' | 'reader'): Redis {
     const s = this.settings;
-    const redis = new Redis(s.redis_url, {
+    const redis: Redis = new Redis(s.redis_url, {
       lazyConnect: true,
       connectTimeout: s.connect_timeout_ms,
       connectionName: `stoq:${s.consumer}:${name}`,
       // Acks and results of items finishing together go out in one write.
       enableAutoPipelining: name === 'writer',
+      // ioredis's default backs off to 5 s and keeps a queued command through 20 attempts (about
+      // 85 s), which held `stoq run` long after SIGTERM when Redis was gone. A restarted Redis is
+      // found within a second; once stopping, a lost connection fails its queued commands at once.
+      retryStrategy: (times: number) => (this.#stopping || isHungUp(redis) ? null : Math.min(50 * 2 ** Math.min(times - 1, 5), 1000)),
+      // Also bounds commands queued while reconnecting, and replies from a server that hangs. The
+      // reader only sends XREADGROUP, which may block up to block_ms by design.
+      commandTimeout: name === 'writer' ? s.command_timeout_ms : s.block_ms + s.command_timeout_ms,
     });
     // ioredis reconnects by itself; without a listener it would print every connection error.
     redis.on('error', (err: Error) => this.log.warn({ err, connection: name }, `Redis ${name} connection: ${err.message}`));
@@ -71,6 +87,7 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
       throw new Error(`cannot reach Redis at ${redactUrl(s.redis_url)}: ${(err as Error).message}`);
     }
     this.#writer = writer;
+    this.#stopping = false;
     this.#consumer = new GroupConsumer(writer, s, this.log);
     this.log.debug({ redis_url: redactUrl(s.redis_url), stream: s.stream, group: s.group, consumer: s.consumer }, 'Redis connected');
   }
@@ -87,6 +104,9 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
   async *#items(signal: AbortSignal): AsyncGenerator<ProviderItem> {
     const consumer = this.#consumer;
     if (!consumer) throw new Error('the redis plugin is not set up');
+    const onStop = () => this.#stop();
+    signal.addEventListener('abort', onStop, { once: true });
+    void this.#checkPersistence();
     const reader = this.#connection('reader');
     this.#readers.add(reader);
     try {
@@ -103,8 +123,37 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
         });
       }
     } finally {
+      signal.removeEventListener('abort', onStop);
       this.#readers.delete(reader);
       hangUp(reader);
+    }
+  }
+
+  /**
+   * The run is stopping: what is in flight may still be saved and acknowledged while Redis
+   * answers, but a lost connection is not re-made, so nothing waits for a Redis that is gone.
+   */
+  #stop(): void {
+    this.#stopping = true;
+    const writer = this.#writer;
+    // Mid-connect: cut it now (its queued commands fail). Waiting to reconnect: the next attempt
+    // (at most a second away) fails them, as the retry strategy now says no.
+    if (writer && (writer.status === 'connecting' || writer.status === 'connect')) hangUp(writer);
+  }
+
+  /** Warn once when Redis would lose acknowledged work on a restart; CONFIG may be disabled, then say so. */
+  async #checkPersistence(): Promise<void> {
+    if (this.#persistenceChecked || !this.#writer) return;
+    this.#persistenceChecked = true;
+    try {
+      const verdict = assessPersistence(await readPersistenceConfig(this.#writer));
+      if (verdict.safe) this.log.info({ redis: verdict.settings }, verdict.message);
+      else this.log.warn({ redis: verdict.settings }, verdict.message);
+    } catch (err) {
+      this.log.info(
+        { err },
+        `Redis persistence: could not tell whether Redis keeps acknowledged work over a restart (CONFIG GET failed: ${(err as Error).message}); see docs/deployment.md`,
+      );
     }
   }
 
@@ -124,15 +173,25 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
     return withItemMeta({ ...decoded.task }, { request_meta: requestMeta, payload_meta: payloadMeta });
   }
 
-  /** Connector: the response as compact JSON, with its scan and stream ids as fields for cheap dedup. */
+  /**
+   * Connector: the response as compact JSON, with its scan and stream ids as fields for cheap
+   * dedup. Resolves only once Redis replied with the new entry's id; any error (or no id) fails
+   * the save, so the task entry is not acknowledged.
+   */
   async save(response: StoqResponse): Promise<void> {
     const s = this.settings;
+    if (!this.#persistenceChecked) void this.#checkPersistence();
     const streamId = response.request_meta.extra_data['stream_id'];
     const fields: string[] = ['scan_id', response.scan_id];
     if (typeof streamId === 'string') fields.push('stream_id', streamId);
     fields.push('response', JSON.stringify(response));
-    if (s.results_maxlen > 0) await this.writer.xadd(s.results_stream, 'MAXLEN', '~', s.results_maxlen, '*', ...fields);
-    else await this.writer.xadd(s.results_stream, '*', ...fields);
+    const id =
+      s.results_maxlen > 0
+        ? await this.writer.xadd(s.results_stream, 'MAXLEN', '~', s.results_maxlen, '*', ...fields)
+        : await this.writer.xadd(s.results_stream, '*', ...fields);
+    if (typeof id !== 'string' || !/^\d+-\d+$/.test(id)) {
+      throw new Error(`redis: XADD to ${s.results_stream} was not confirmed (reply ${JSON.stringify(id)}); the result is not saved`);
+    }
   }
 
   /** Append an entry with the payload bytes inline; returns its stream id. */
@@ -153,17 +212,28 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
   }
 
   override async close(): Promise<void> {
+    this.#stopping = true;
     for (const reader of this.#readers) hangUp(reader);
     this.#readers.clear();
     const writer = this.#writer;
     this.#writer = undefined;
     if (!writer) return;
     this.#consumer?.stop();
-    try {
-      if (this.#consumer?.joined) {
-        await this.#consumer.forgetIfIdle().catch((err: Error) => this.log.debug({ err }, `Leaving the consumer group: ${err.message}`));
+    // Redis is away: tidying up would only wait for it.
+    if (writer.status !== 'ready') {
+      hangUp(writer);
+      return;
+    }
+    const consumer = this.#consumer;
+    const tidy = async () => {
+      if (consumer?.joined) {
+        await consumer.forgetIfIdle().catch((err: Error) => this.log.debug({ err }, `Leaving the consumer group: ${err.message}`));
       }
       await writer.quit();
+    };
+    try {
+      // A server that stopped answering gets command_timeout_ms in all, not that much per command.
+      await untilAborted(tidy(), AbortSignal.timeout(this.settings.command_timeout_ms));
     } catch (err) {
       this.log.warn({ err }, `Closing the Redis connection: ${(err as Error).message}`);
       hangUp(writer);
