@@ -50,7 +50,8 @@ export function readHeaderBlock(buf: Uint8Array, start: number, end: number, max
   const flush = () => {
     if (!current) return;
     const value = current.parts.map(headerText).join('');
-    fields.push({ name: current.name, raw: value.replace(/^[ \t]+/, '').replace(/[ \t]+$/, '') });
+    // Leading blanks go, trailing ones stay (as Python's parser keeps them).
+    fields.push({ name: current.name, raw: value.replace(/^[ \t]+/, '') });
     current = undefined;
   };
   while (pos < end) {
