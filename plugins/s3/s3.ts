@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException, type PutObjectCommandOutput } from '@aws-sdk/client-s3';
 import { ArchiverPlugin, ArchiverResponse, Payload, type CallContext, type Request, type StoqResponse } from 'rxstoq';
 import { z } from 'zod';
 import { buildQuietly } from './node-support-warning.js';
@@ -14,6 +14,9 @@ const TaskSchema = z.object({ bucket: z.string().min(1).optional(), path: z.stri
  * - destination archiver: stores the payload, returns `{bucket, path}`;
  * - source archiver: `get({bucket, path})` reads it back (how queue entries carry large payloads by reference);
  * - connector: stores each response as `<scan_id>` in `connector_bucket`.
+ *
+ * A put counts only once the store confirmed it (a 2xx reply carrying the object's ETag): a save
+ * that was not confirmed fails, so the queue entry it came from is not acknowledged.
  */
 export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   static override optionsSchema = S3OptionsSchema;
@@ -39,7 +42,7 @@ export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   override async archive(payload: Payload, _request: Request, ctx: CallContext): Promise<ArchiverResponse> {
     const bucket = this.#bucket('archive_bucket', 'archive payloads');
     const path = this.options.use_sha ? shardedSha1(payload.content) : payload.payload_id;
-    await this.#call(`put s3://${bucket}/${path}`, () =>
+    await this.#put(`put s3://${bucket}/${path}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: bucket, Key: path, Body: payload.content, ContentLength: payload.content.byteLength }), {
         abortSignal: ctx.signal,
       }),
@@ -67,7 +70,7 @@ export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
   async save(response: StoqResponse, ctx?: CallContext): Promise<void> {
     const bucket = this.#bucket('connector_bucket', 'save results');
     const body = JSON.stringify(response);
-    await this.#call(`put s3://${bucket}/${response.scan_id}`, () =>
+    await this.#put(`put s3://${bucket}/${response.scan_id}`, () =>
       this.client.send(new PutObjectCommand({ Bucket: bucket, Key: response.scan_id, Body: body, ContentType: 'application/json' }), {
         abortSignal: ctx?.signal,
       }),
@@ -83,6 +86,15 @@ export class S3Plugin extends ArchiverPlugin<typeof S3OptionsSchema> {
     const bucket = this.options[option];
     if (!bucket) throw new Error(`s3: set the ${option} option to ${purpose}`);
     return bucket;
+  }
+
+  /** A PutObject, accepted only with the store's confirmation: a 2xx status and the object's ETag. */
+  async #put(what: string, op: () => Promise<PutObjectCommandOutput>): Promise<void> {
+    const out = await this.#call(what, op);
+    const status = out.$metadata.httpStatusCode;
+    if (status === undefined || status < 200 || status > 299 || !out.ETag) {
+      throw new Error(`s3: cannot ${what}: the store did not confirm it (HTTP ${status ?? '?'}, ETag ${out.ETag ? JSON.stringify(out.ETag) : 'missing'})`);
+    }
   }
 
   /** S3 errors become one line naming the operation, object and S3's error code. */
