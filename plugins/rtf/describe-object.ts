@@ -71,7 +71,7 @@ export function describeObject(raw: RawObject, index: number): DescribedObject {
     clsid_description: clsid ? (FLAGGED_CLSIDS[clsid] ?? null) : null,
     extracted_as: null,
     flagged: false,
-    flags: flagsFor({ class_name: ole?.class_name ?? null, clsid, pkg }),
+    flags: flagsFor({ class_name: ole?.class_name ?? null, rtf_objclass: raw.rtf_objclass, clsid, pkg }),
     truncated: raw.truncated,
   };
   result.flagged = result.flags.length > 0;

@@ -38,13 +38,17 @@ export function extensionOf(path: string): string {
 
 export interface FlagInput {
   class_name: string | null;
+  /** The RTF `\objclass` text: what Word shows the object as. */
+  rtf_objclass: string | null;
   clsid: string | null;
   pkg: { filename: string; temp_path: string } | null;
 }
 
 /** Why an object deserves a closer look; empty when nothing is known against it. */
-export function flagsFor({ class_name, clsid, pkg }: FlagInput): string[] {
+export function flagsFor({ class_name, rtf_objclass, clsid, pkg }: FlagInput): string[] {
   const flags: string[] = [];
+  if (class_name && rtf_objclass && class_name.toLowerCase() !== rtf_objclass.toLowerCase())
+    flags.push(`RTF \\objclass ${rtf_objclass} disguises the OLE1 class ${class_name}`);
   const cls = (class_name ?? '').toLowerCase();
   if (cls.startsWith('equation.3')) flags.push(`class ${class_name}: Equation Editor object, exploited by CVE-2017-11882 and CVE-2018-0802`);
   if (class_name === 'OLE2Link') flags.push('class OLE2Link: a link that fetches remote content when opened (CVE-2017-0199)');

@@ -78,8 +78,13 @@ export class HexSink {
     return true;
   }
 
-  /** The decoded bytes so far; an odd trailing digit is left out (Word accepts and ignores it). */
-  snapshot(): { data: Uint8Array; hexDigits: number } {
-    return { data: this.bytes.slice(0, this.length), hexDigits: this.pending < 0 ? this.digits : this.digits - 1 };
+  /**
+   * The decoded bytes so far, at most `limit` of them; an odd trailing digit is left out (Word
+   * accepts and ignores it). A destination can close more than once (see scanRtf), so copies
+   * are budgeted by the caller too.
+   */
+  snapshot(limit: number): { data: Uint8Array; hexDigits: number; cut: boolean } {
+    const size = Math.min(this.length, Math.max(0, limit));
+    return { data: this.bytes.slice(0, size), hexDigits: this.pending < 0 ? this.digits : this.digits - 1, cut: size < this.length };
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Content, Payload, Stoq, type StoqError, type WorkerResponse } from 'rxstoq';
-import { buildSamples, hex, ole1Embedded, packageNative, rtf, rtfFuzzSeed } from './fixtures/rtf-builder.js';
+import { buildSamples, hex, ole1Embedded, packageNative, rtf as rtfDoc, rtfFuzzSeed } from './fixtures/rtf-builder.js';
 import type { RtfResult } from './rtf.js';
 
 /** What oletools' rtfobj found in the same samples (see fixtures/record-rtfobj.test.ts). */
@@ -102,6 +102,8 @@ describe('rtf plugin', () => {
       'CLSID 0002CE02-0000-0000-C000-000000000046: Microsoft Equation 3.0 (Equation Editor: CVE-2017-11882, CVE-2018-0802)',
     ]);
     expect(eq!.rtf_objclass).toBe('Equation.3');
+    const disguised = await scan(rtfDoc(`{\\object{\\*\\objclass Word.Document.12}{\\*\\objdata ${hex(ole1Embedded('Equation.3', Buffer.from('x')))}}}`));
+    expect(disguised.rtf.objects[0]!.flags[0]).toBe('RTF \\objclass Word.Document.12 disguises the OLE1 class Equation.3');
     expect(eq!.extracted_as).toBe('ole_native_data');
     const tricks = Object.fromEntries(rtf.obfuscation.map((t) => [t.trick, t.count]));
     expect(tricks).toMatchObject({
@@ -168,7 +170,7 @@ describe('rtf plugin', () => {
 
     it('keeps the objects before a too-deep nest', async () => {
       const pkg = ole1Embedded('Package', packageNative('a.txt', 'a.txt', 'a.txt', Buffer.from('x')));
-      const doc = rtf(`{\\object{\\*\\objdata ${hex(pkg)}}}${'{'.repeat(20_000)}`);
+      const doc = rtfDoc(`{\\object{\\*\\objdata ${hex(pkg)}}}${'{'.repeat(20_000)}`);
       const { rtf: res, errors } = await scan(doc);
       expect(res.objects.map((o) => o.filename)).toEqual(['a.txt']);
       expect(errors[0]).toMatch(/^rtf: groups nested deeper than max_group_depth/);
@@ -208,6 +210,15 @@ describe('rtf plugin', () => {
       const big = await small.scan(new Payload(Buffer.from(`{\\rtf1{\\*\\objdata ${'ab'.repeat(100)}}}`)), null, { signal: new AbortController().signal });
       expect((big.results as RtfResult).objects[0]).toMatchObject({ raw_size: 10, truncated: true });
       expect(messages(big.errors)).toEqual(['rtf: object data at offset 17 cut at the max_hex_bytes limit (10)']);
+      // A destination left current by an unbalanced } closes again on every {}: its copies share the budget.
+      const again = await small.scan(new Payload(Buffer.from(`{\\rtf1 }}{\\*\\objdata ${'cd'.repeat(8)}}{}{}`)), null, {
+        signal: new AbortController().signal,
+      });
+      expect((again.results as RtfResult).objects.map((o) => [o.raw_size, o.truncated])).toEqual([
+        [8, false],
+        [2, true],
+        [0, true],
+      ]);
       await limited.close();
     });
 

@@ -68,6 +68,8 @@ export function scanRtf(data: Uint8Array, limits: ScanLimits): RtfScan {
   const pictures: Picture[] = [];
   let pictureCount = 0;
   const budget = { left: limits.max_hex_bytes };
+  // Bytes handed out in objects: the same destination can close again and be copied again.
+  const copied = { left: limits.max_hex_bytes };
   let lastObjclass: string | null = null;
   let objectsDropped = 0;
 
@@ -85,15 +87,17 @@ export function scanRtf(data: Uint8Array, limits: ScanLimits): RtfScan {
     const d = current;
     if (d.sink) {
       if (objects.length < limits.max_objects) {
-        const snap = d.sink.snapshot();
+        const snap = d.sink.snapshot(copied.left);
+        copied.left -= snap.data.length;
+        const truncated = d.sink.truncated || snap.cut;
         if (snap.hexDigits !== d.sink.digits) tricks.add('odd_hex_digit_count', d.start);
-        if (d.sink.truncated) problems.push(`object data at offset ${d.start} cut at the max_hex_bytes limit (${limits.max_hex_bytes})`);
+        if (truncated) problems.push(`object data at offset ${d.start} cut at the max_hex_bytes limit (${limits.max_hex_bytes})`);
         objects.push({
           start: d.start,
           end: Math.min(i, n),
           data: snap.data,
           hex_digits: snap.hexDigits,
-          truncated: d.sink.truncated,
+          truncated,
           rtf_objclass: lastObjclass,
         });
         lastObjclass = null;
