@@ -251,12 +251,12 @@ describe('smtp plugin: hostile and odd input', () => {
     expect(smtp.body).toBe('');
   });
 
-  it('walks 1,500 nested multiparts to the bottom when max_depth allows it (no recursion, no stack growth)', async () => {
+  it('walks 1,000 nested multiparts to the bottom when max_depth allows it (no recursion, no stack growth)', async () => {
     // Not 10,000: every level searches its whole range for its boundary, so the cost is size × depth
     // (what the max_depth default bounds); 10,000 levels of 700 kB take seconds.
     const deep = new Stoq({ alwaysDispatch: ['smtp'], logLevel: 'silent', pluginOpts: { smtp: { max_depth: 20_000 } } });
     try {
-      const { smtp, ownErrors } = await scan(deep, buildNestedMultiparts(1_500));
+      const { smtp, ownErrors } = await scan(deep, buildNestedMultiparts(1_000));
       expect(ownErrors).toEqual([]);
       expect(smtp.body).toBe('bottom');
     } finally {
@@ -356,6 +356,29 @@ describe('smtp plugin: hostile and odd input', () => {
       expect(children.map((c) => c.payload_meta.extra_data['filename'])).toEqual(['body.txt']);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('omit_body, extract_iocs, archive_attachments and always_dispatch as upstream', async () => {
+    const opts = { omit_body: true, extract_iocs: true, archive_attachments: false, always_dispatch: ['hash'] };
+    const upstreamish = new Stoq({ logLevel: 'silent', pluginOpts: { smtp: opts } });
+    try {
+      const response = await upstreamish.scan(buildSampleEml(), { addStartDispatch: ['smtp'] });
+      const root = response.results[0]!;
+      const smtp = root.workers['smtp'] as SmtpResults;
+      expect('body' in smtp || 'body_html' in smtp).toBe(false);
+      expect(smtp.subject).toBe('Konto gesperrt — sofort handeln');
+      const children = response.results.filter((r) => r.extracted_from.includes(root.payload_id));
+      expect(children.map((c) => [c.payload_meta.extra_data['filename'] ?? null, c.payload_meta.should_archive, c.payload_meta.dispatch_to])).toEqual([
+        ['body.txt', true, []],
+        ['body.html', true, ['html']],
+        ['invoice 2026.doc', false, ['hash']],
+        [null, false, ['iocextract']],
+      ]);
+      const iocs = children[3]!.workers['iocextract'] as Record<string, string[]>;
+      expect(iocs['ipv4']).toContain('192.0.2.66');
+    } finally {
+      await upstreamish.close();
     }
   });
 
