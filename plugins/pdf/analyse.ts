@@ -1,6 +1,5 @@
 import type { PdfDocument } from './document.js';
 import { filterNames } from './filters.js';
-import { latin1 } from './lexer.js';
 import { dictOf, nameOf, type PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfValue } from './objects.js';
 import type { PdfResult, TargetInfo } from './pdf-result.js';
 import { pdfDate, textOf } from './text.js';
@@ -297,8 +296,8 @@ function walkNameTree(doc: PdfDocument, rootNode: PdfValue | undefined, visit: (
 }
 
 function countOf(bytes: Uint8Array, needle: string): number {
-  const text = latin1(bytes);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   let n = 0;
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  for (let i = buf.indexOf(needle, 0, 'latin1'); i >= 0; i = buf.indexOf(needle, i + needle.length, 'latin1')) n++;
   return n;
 }

@@ -72,6 +72,19 @@ export class PdfDocument {
     this.trailer = new PdfDict(trailer);
     const enc = this.trailer.get('Encrypt');
     if (enc instanceof PdfRef) this.encryptNum = enc.num;
+    if (this.rebuilt && !this.trailer.has('Encrypt')) this.#addObjectStreamMembers();
+  }
+
+  /** A rebuilt xref knows only objects written as `N G obj`: those inside object streams join it here. */
+  #addObjectStreamMembers(): void {
+    const objStm = /\/Type\s*\/ObjStm(?![A-Za-z])/;
+    for (const [num, e] of [...this.entries]) {
+      if (e.type !== 'offset' || !objStm.test(latin1(this.bytes.subarray(e.offset, e.offset + 512)))) continue;
+      for (const member of this.loadObjectStream(num)?.keys() ?? []) {
+        if (this.entries.has(member) || this.entries.size >= this.limits.max_objects) continue;
+        this.entries.set(member, { type: 'compressed', stream: num, index: 0 });
+      }
+    }
   }
 
   /** Records a problem once (the same message is not repeated). */
@@ -92,8 +105,9 @@ export class PdfDocument {
   /** An indirect object's value, or null when it is missing, free or unreadable. */
   getObject(num: number): PdfValue {
     if (this.#cache.has(num)) return this.#cache.get(num)!;
-    this.#cache.set(num, null);
     const entry = this.entries.get(num);
+    if (entry === undefined) return null;
+    this.#cache.set(num, null);
     let value: PdfValue = null;
     if (entry?.type === 'offset') {
       const read = this.#readAt(num, entry.offset);

@@ -72,11 +72,9 @@ export class Lexer {
     }
     const start = this.pos;
     while (this.pos < this.end && isRegular(b[this.pos])) this.pos++;
-    const word = latin1(b.subarray(start, this.pos));
-    if (/^[+-]*(\d+\.?\d*|\.\d+)$/.test(word)) {
-      const n = Number(word.replace(/^[+-]+/, (s) => (s.includes('-') ? '-' : '')));
-      return { kind: 'value', value: Number.isFinite(n) ? n : 0, integer: /^[+-]*\d+$/.test(word) };
-    }
+    const number = parseNumber(b, start, this.pos);
+    if (number) return { kind: 'value', value: number.value, integer: number.integer };
+    const word = shortLatin1(b, start, this.pos);
     if (word === 'true') return { kind: 'value', value: true };
     if (word === 'false') return { kind: 'value', value: false };
     if (word === 'null') return { kind: 'value', value: null };
@@ -147,6 +145,36 @@ export class Lexer {
     }
     return new PdfString(Uint8Array.from(out), false);
   }
+}
+
+/** A number token (`12`, `-3.5`, `.5`, `+-4` as readers take it); undefined for anything else. */
+function parseNumber(b: Uint8Array, start: number, end: number): { value: number; integer: boolean } | undefined {
+  let i = start;
+  let negative = false;
+  while (i < end && (b[i] === 0x2b || b[i] === 0x2d)) {
+    if (b[i] === 0x2d) negative = true;
+    i++;
+  }
+  if (i === end) return undefined;
+  let value = 0;
+  let digits = 0;
+  for (; i < end && b[i]! >= 0x30 && b[i]! <= 0x39; i++, digits++) value = value * 10 + (b[i]! - 0x30);
+  let integer = true;
+  if (i < end && b[i] === 0x2e) {
+    integer = false;
+    i++;
+    let scale = 0.1;
+    for (; i < end && b[i]! >= 0x30 && b[i]! <= 0x39; i++, digits++, scale /= 10) value += (b[i]! - 0x30) * scale;
+  }
+  if (i !== end || digits === 0) return undefined;
+  return { value: negative ? -value : value, integer };
+}
+
+function shortLatin1(b: Uint8Array, start: number, end: number): string {
+  if (end - start > 64) return latin1(b.subarray(start, end));
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+  return s;
 }
 
 export function latin1(bytes: Uint8Array): string {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Payload, Stoq, type WorkerResponse } from 'rxstoq';
 import { PdfDocument } from './document.js';
-import { ATTACHED, content, CONTENT_FILTERS, LAUNCH, OPEN_JS, PAGE_JS, richPdf, TITLE, updatedPdf, URI, WC_JS } from './fixtures/samples.js';
+import { buildPdf, buildPdfXrefStream, objectStream, type PdfObject } from './fixtures/pdf-builder.js';
+import { ATTACHED, content, CONTENT_FILTERS, LAUNCH, OPEN_JS, PAGE_JS, richPdf, TITLE, updatedPdf, URI, WC_JS, zlibBomb } from './fixtures/samples.js';
 import type { PdfResult } from './pdf-result.js';
 import type { PdfPlugin } from './pdf.js';
 
@@ -32,13 +33,17 @@ function utc(iso: string): string {
   return new Date(Date.parse(iso.replace(/([+-]\d\d)$/, '$1:00'))).toISOString().replace('.000Z', 'Z');
 }
 
+let dir: string;
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('pdf plugin against qpdf, poppler and pdfminer', () => {
-  let dir: string;
   let stoq: Stoq;
   let ref: Record<string, Reference>;
   const scanned: Record<string, { pdf: PdfResult; response: WorkerResponse }> = {};
   const files = () => Object.keys(ref);
-  const errorsOf = (response: WorkerResponse) => response.errors.map((e) => e.error);
+  const errorsOf = (response: WorkerResponse) => response.errors.map((e) => (typeof e === 'string' ? e : e.error));
   const extractedOf = (response: WorkerResponse, kind: string) => response.extracted.filter((e) => e.payload_meta.extra_data['pdf_kind'] === kind);
 
   beforeAll(async () => {
@@ -59,7 +64,6 @@ describe('pdf plugin against qpdf, poppler and pdfminer', () => {
 
   afterAll(async () => {
     await stoq?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('has every variant the reference script makes', () => {
@@ -216,5 +220,189 @@ describe('pdf plugin against qpdf, poppler and pdfminer', () => {
     expect(scanned['objstm.pdf']!.pdf.xref.kinds).toEqual(['stream']);
     expect(scanned['objstm.pdf']!.pdf.object_streams).toEqual({ count: 1, objects: expect.any(Number) });
     expect(scanned['linearized.pdf']!.pdf.xref.sections).toBe(2);
+  });
+});
+
+describe('pdf plugin on hostile input', () => {
+  let stoq: Stoq;
+  let plugin: PdfPlugin;
+  const scan = (bytes: Uint8Array) => {
+    const response = plugin.scan(new Payload(bytes));
+    const errors = response.errors.map((e) => (typeof e === 'string' ? e : e.error));
+    return { pdf: response.results as unknown as PdfResult, errors, response };
+  };
+
+  beforeAll(async () => {
+    stoq = new Stoq({ logLevel: 'silent' });
+    plugin = (await stoq.loadPlugin('pdf')) as PdfPlugin;
+  });
+  afterAll(async () => {
+    await stoq?.close();
+  });
+
+  it('follows a 100,000-deep reference chain in a loop, stops at max_reference_depth and keeps the rest', () => {
+    const depth = 100_000;
+    const objects: PdfObject[] = [
+      { num: 1, body: '<< /Type /Catalog /Pages 2 0 R /OpenAction 10 0 R >>' },
+      { num: 2, body: '<< /Type /Pages /Kids [3 0 R] /Count 1 >>' },
+      { num: 3, body: '<< /Type /Page /Parent 2 0 R >>' },
+    ];
+    for (let i = 0; i < depth; i++) objects.push({ num: 10 + i, body: `${11 + i} 0 R` });
+    objects.push({ num: 10 + depth, body: '<< /S /JavaScript /JS (deep) >>' });
+    const { pdf, errors } = scan(buildPdf(objects, '/Root 1 0 R /Info 10 0 R'));
+    expect(errors).toContain('pdf: reference chain deeper than max_reference_depth (64) at object 74');
+    expect(pdf.page_count).toBe(1);
+    expect(pdf.object_count).toBe(depth + 4);
+    expect(pdf.open_action).toEqual({ kind: 'missing', action: null, object: 10 });
+    expect(pdf.info).toBeNull();
+    // The script at the end of the chain is still found by the pass over every object.
+    expect(pdf.javascript).toEqual([{ object: 10 + depth, source: 'string', size: 4, extracted: true }]);
+  });
+
+  it('rebuilds the xref by scanning when startxref points past the end of the file', () => {
+    const text = richPdf()
+      .toString('latin1')
+      .replace(/startxref\s+\d+/, 'startxref\n99999999');
+    const { pdf, errors } = scan(Buffer.from(text, 'latin1'));
+    expect(errors).toEqual([`pdf: xref offset 99999999 is outside the file (${text.length} bytes)`]);
+    expect(pdf.xref.rebuilt).toBe(true);
+    expect([pdf.page_count, pdf.info!['Title'], pdf.javascript.length, pdf.embedded_files[0]!.name]).toEqual([3, TITLE, 3, ATTACHED.name]);
+  });
+
+  it('rebuilds a file with object streams and a broken xref stream from its objects and their object streams', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'rxstoq-pdf-'));
+    writeFileSync(join(tmp, 'base.pdf'), richPdf());
+    const made = spawnSync('qpdf', ['--object-streams=generate', join(tmp, 'base.pdf'), join(tmp, 'objstm.pdf')]);
+    const objstm = readFileSync(join(tmp, 'objstm.pdf'));
+    rmSync(tmp, { recursive: true, force: true });
+    expect(made.status).toBe(0);
+    // startxref 5 bytes off: no xref stream there, so every object is found by scanning, and
+    // the members of the object stream through it.
+    const text = objstm.toString('latin1').replace(/startxref\s+(\d+)/, (_, n: string) => `startxref\n${Number(n) + 5}`);
+    const { pdf, errors } = scan(Buffer.from(text, 'latin1'));
+    expect(pdf.xref.rebuilt).toBe(true);
+    expect(errors).toEqual([expect.stringMatching(/^pdf: no xref table or xref stream at offset \d+$/)]);
+    expect([pdf.page_count, pdf.info!['Title'], pdf.javascript.length, pdf.uris.map((u) => u.uri)]).toEqual([3, TITLE, 3, [URI]]);
+  });
+
+  it('keeps what a truncated file still holds', () => {
+    const whole = richPdf();
+    const cut = whole.subarray(0, whole.indexOf('27 0 obj'));
+    const { pdf, errors } = scan(cut);
+    expect(errors).toContain('pdf: no startxref: the xref is rebuilt by scanning for objects');
+    expect(pdf.version).toBe('1.7');
+    expect(pdf.page_count).toBe(3);
+    expect(pdf.info).toBeNull();
+    expect(pdf.javascript.map((j) => j.object)).toEqual([10, 14, 24]);
+    expect(pdf.embedded_files).toEqual([{ name: ATTACHED.name, size: null, object: 27, source: 'annotation', extracted: false }]);
+  });
+
+  it('stops a stream that would inflate to 10 GiB at max_stream_bytes', async () => {
+    const bomb = zlibBomb(10);
+    const pdf0 = buildPdf(
+      [
+        { num: 1, body: '<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>' },
+        { num: 2, body: '<< /Type /Pages /Kids [] /Count 0 >>' },
+        { num: 3, body: '<< /S /JavaScript /JS 4 0 R >>' },
+        { num: 4, body: '<< /Filter /FlateDecode >>', stream: bomb },
+      ],
+      '/Root 1 0 R',
+    );
+    const small = new Stoq({ logLevel: 'silent', pluginOpts: { pdf: { max_stream_bytes: 4 << 20 } } });
+    const limited = (await small.loadPlugin('pdf')) as PdfPlugin;
+    const response = limited.scan(new Payload(pdf0));
+    await small.close();
+    const pdf = response.results as unknown as PdfResult;
+    expect(response.errors.map((e) => (typeof e === 'string' ? e : e.error))).toEqual([
+      `pdf: JavaScript stream 4: decoded data passes max_stream_bytes (${4 << 20}); not decoded`,
+    ]);
+    expect(pdf.open_action).toEqual({ kind: 'action', action: 'JavaScript', object: 3 });
+    expect(response.extracted).toEqual([]);
+  });
+
+  it('reports object streams that contain themselves or each other', () => {
+    const members = objectStream([{ num: 9, body: '<< /Type /Catalog /Pages 6 0 R >>' }]);
+    const bytes = buildPdfXrefStream(
+      [{ num: 7, body: `<< /Type /ObjStm /N ${members.n} /First ${members.first} >>`, stream: members.data }],
+      [
+        { num: 5, stream: 6, index: 0 },
+        { num: 6, stream: 5, index: 0 },
+        { num: 8, stream: 8, index: 0 },
+        { num: 9, stream: 7, index: 0 },
+      ],
+      '/Root 9 0 R',
+    );
+    const { pdf, errors } = scan(bytes);
+    expect(errors).toEqual(
+      expect.arrayContaining(['pdf: object stream 8 is itself inside an object stream', 'pdf: object stream 5 is itself inside an object stream']),
+    );
+    // The one good object stream still gives its member.
+    expect(pdf.object_streams).toEqual({ count: 1, objects: 1 });
+    expect(pdf.object_types['Catalog']).toBe(1);
+  });
+
+  it('finds the data of streams whose /Length lies (too long, too short, a missing reference)', () => {
+    const js = Buffer.from(PAGE_JS);
+    for (const length of ['999999', '3', '77 0 R']) {
+      const bytes = buildPdf(
+        [
+          { num: 1, body: '<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>' },
+          { num: 2, body: '<< /Type /Pages /Kids [] /Count 0 >>' },
+          { num: 3, body: '<< /S /JavaScript /JS 4 0 R >>' },
+          { num: 4, body: '<< >>', stream: js, length },
+        ],
+        '/Root 1 0 R',
+      );
+      const { pdf, errors, response } = scan(bytes);
+      expect(errors).toEqual([
+        length === '77 0 R'
+          ? `pdf: stream 4 0: no usable /Length (${js.length} bytes used, up to endstream)`
+          : `pdf: stream 4 0: /Length ${length} does not end at endstream (${js.length} bytes used)`,
+      ]);
+      expect(pdf.javascript).toEqual([{ object: 4, source: 'stream', size: js.length, extracted: true }]);
+      expect(Buffer.from(response.extracted[0]!.content).equals(js)).toBe(true);
+    }
+  });
+
+  it('counts a page tree with a /Kids loop once per node', () => {
+    const bytes = buildPdf(
+      [
+        { num: 1, body: '<< /Type /Catalog /Pages 2 0 R >>' },
+        { num: 2, body: '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>' },
+        { num: 3, body: '<< /Type /Page /Parent 2 0 R >>' },
+        { num: 4, body: '<< /Type /Pages /Kids [2 0 R 3 0 R] >>' },
+      ],
+      '/Root 1 0 R',
+    );
+    const { pdf, errors } = scan(bytes);
+    expect(pdf.page_count).toBe(1);
+    expect(errors).toEqual([
+      'pdf: page tree visits object 2 twice (a loop or a shared node)',
+      'pdf: page tree visits object 3 twice (a loop or a shared node)',
+    ]);
+  });
+
+  it('parses 100,000 nested arrays without recursion', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const { pdf, errors } = scan(buildPdf([{ num: 1, body: `<< /Type /Catalog /Deep ${deep} >>` }], '/Root 1 0 R'));
+    expect(errors).toEqual([]);
+    expect(pdf.object_types).toEqual({ Catalog: 1 });
+  });
+
+  it('says what is wrong with garbage and keeps a result', () => {
+    let x = 12345;
+    const garbage = Buffer.from(
+      Array.from({ length: 65_536 }, () => {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        return x >>> 24;
+      }),
+    );
+    for (const bytes of [garbage, Buffer.concat([Buffer.from('%PDF-1.4\n'), garbage]), Buffer.alloc(0)]) {
+      const { pdf, errors } = scan(bytes);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e) => e.startsWith('pdf: '))).toBe(true);
+      expect(pdf.page_count).toBeNull();
+      expect(errors).toContain('pdf: no document catalog (/Root)');
+    }
   });
 });

@@ -47,6 +47,7 @@ export function readStreamAt(bytes: Uint8Array, offset: number, lookup: LengthLo
       end = found < 0 ? bytes.length : trimEol(bytes, start, found);
       if (found < 0) problems.push(`stream ${num} ${gen} has no endstream (data taken to the end of the file)`);
       else if (declared !== undefined) problems.push(`stream ${num} ${gen}: /Length ${declared} does not end at endstream (${end - start} bytes used)`);
+      else problems.push(`stream ${num} ${gen}: no usable /Length (${end - start} bytes used, up to endstream)`);
     }
     value = new PdfStream(value, bytes.subarray(start, end), start);
   } else lx.pos = save;

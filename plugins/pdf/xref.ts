@@ -89,6 +89,13 @@ function readTable(bytes: Uint8Array, offset: number, entries: Map<number, XrefE
     let startNum = a.value as number;
     const count = b.value as number;
     for (let i = 0; i < count; i++) {
+      const fixed = fixedEntry(bytes, lx);
+      if (fixed) {
+        if (i === 0 && startNum === 1 && !fixed.used && fixed.gen === 65535) startNum = 0;
+        const entry: XrefEntry = fixed.used ? { type: 'offset', offset: fixed.offset, gen: fixed.gen } : { type: 'free' };
+        if (!full && !setEntry(entries, startNum + i, entry, maxObjects)) full = true;
+        continue;
+      }
       const eo = lx.next();
       const eg = lx.next();
       const et = lx.next();
@@ -107,6 +114,29 @@ function readTable(bytes: Uint8Array, offset: number, entries: Map<number, XrefE
   if (full) damage.push(`more than max_objects xref entries; the rest ignored`);
   const t = parseValue(lx).value;
   return { kind: 'table', offset, trailer: t instanceof PdfDict ? t : new PdfDict(new Map()) };
+}
+
+/** The common 20-byte form `oooooooooo ggggg n` read without the lexer (big tables are slow otherwise). */
+function fixedEntry(bytes: Uint8Array, lx: Lexer): { offset: number; gen: number; used: boolean } | undefined {
+  lx.skipWhitespace();
+  const p = lx.pos;
+  if (p + 18 > bytes.length || bytes[p + 10] !== 0x20 || bytes[p + 16] !== 0x20) return undefined;
+  const kind = bytes[p + 17];
+  if (kind !== 0x6e && kind !== 0x66) return undefined;
+  let offset = 0;
+  let gen = 0;
+  for (let i = 0; i < 10; i++) {
+    const d = bytes[p + i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    offset = offset * 10 + d;
+  }
+  for (let i = 11; i < 16; i++) {
+    const d = bytes[p + i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    gen = gen * 10 + d;
+  }
+  lx.pos = p + 18;
+  return { offset, gen, used: kind === 0x6e };
 }
 
 function findTrailerAfter(bytes: Uint8Array, from: number): PdfDict | undefined {
@@ -202,10 +232,19 @@ export function scanObjects(bytes: Uint8Array, maxObjects: number): { entries: M
     }
     entries.set(num, { type: 'offset', offset: m.index, gen: Number(m[2]) });
   }
-  const trailers: PdfDict[] = [];
+  // Trailers: `trailer` dictionaries, and the dictionaries of xref streams (which hold the same keys).
+  const found: [number, PdfDict][] = [];
   for (let i = text.indexOf('trailer'); i >= 0; i = text.indexOf('trailer', i + 7)) {
     const v = parseValue(new Lexer(bytes, i + 7)).value;
-    if (v instanceof PdfDict) trailers.push(v);
+    if (v instanceof PdfDict) found.push([i, v]);
   }
+  for (const re2 = /\/Type\s*\/XRef(?![A-Za-z])/g, m = { v: re2.exec(text) }; m.v; m.v = re2.exec(text)) {
+    const objAt = text.lastIndexOf(' obj', m.v.index);
+    const start = objAt < 0 ? -1 : text.lastIndexOf('<<', m.v.index);
+    if (start < 0 || start < objAt) continue;
+    const v = parseValue(new Lexer(bytes, start)).value;
+    if (v instanceof PdfDict) found.push([start, v]);
+  }
+  const trailers = found.sort((a, b) => a[0] - b[0]).map(([, d]) => d);
   return { entries, trailers, capped };
 }
