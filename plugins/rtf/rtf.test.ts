@@ -222,10 +222,18 @@ describe('rtf plugin', () => {
       await limited.close();
     });
 
-    it('handles a lone backslash, an overlong control word and garbage', async () => {
-      for (const input of ['{\\rtf1 \\', `{\\rtf1 \\${'a'.repeat(300)} {\\*\\objdata 00}}`, "\0\xff}}}{{\\\\\\'", '']) {
-        const { rtf: res } = await scan(Buffer.from(input, 'latin1'));
-        expect(Array.isArray(res.objects)).toBe(true);
+    it('reads on past a lone backslash, an overlong control word and garbage, noting each', async () => {
+      const cases: [string, string[], number][] = [
+        ['{\\rtf1 \\', ['backslash_at_end', 'groups_open_at_end'], 0],
+        [`{\\rtf1 \\${'a'.repeat(300)} {\\*\\objdata 0a0b}}`, ['overlong_control_word'], 2],
+        ["\0\xff}}}{{\\\\\\'", ['no_rtf_header', 'unbalanced_closing_brace'], 0],
+        ['', ['no_rtf_header'], 0],
+      ];
+      for (const [input, tricks, size] of cases) {
+        const { rtf: res, errors } = await scan(Buffer.from(input, 'latin1'));
+        expect(errors).toEqual([]);
+        expect(res.obfuscation.map((t) => t.trick)).toEqual(tricks);
+        expect(res.objects.map((o) => o.raw_size)).toEqual(size ? [size] : []);
       }
     });
   });
