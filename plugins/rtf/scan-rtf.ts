@@ -106,7 +106,7 @@ export function scanRtf(data: Uint8Array, limits: ScanLimits): RtfScan {
       d.picture.size += d.picDigits >> 1;
       d.picDigits = 0;
     } else if (d.text !== null) lastObjclass = d.text.trim();
-    // A destination closed for the second time (see below) already went out: count it once.
+    // A picture is sized once, even when its destination closes again (see below).
     if (d.picture) d.picture = null;
     if (stack.length > 0) stack.pop();
     // rtfobj keeps the last destination current once the stack is empty (after an unbalanced
