@@ -197,7 +197,7 @@ describe('ole plugin', () => {
       const looped = setFat(layout, big + 4, big);
       const { ole, errors, extracted } = await direct(looped);
       expect(errors).toEqual([
-        'ole: stream "Macros/VBA/ThisDocument": sector chain loops back to sector ' + big,
+        `ole: stream "Macros/VBA/ThisDocument": sector chain loops back to sector ${big}`,
         'ole: stream "Macros/VBA/ThisDocument" declares 9000 bytes, its sectors hold 2560',
       ]);
       expect(ole.entries).toHaveLength(14);

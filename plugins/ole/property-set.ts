@@ -139,6 +139,11 @@ export function parsePropertySetStream(bytes: Uint8Array, names: Record<number, 
         for (const [id, value] of section.values) {
           if (id === 0 || id === 0x80000000) continue;
           const name = names[id] ?? `property_${id}`;
+          // The code page is a VT_I2 holding an unsigned number (65001 is UTF-8, not -535).
+          if (id === 1 && typeof value === 'number') {
+            out.properties[name] = value & 0xffff;
+            continue;
+          }
           out.properties[name] = id === totalEditId && section.raw.has(id) ? editSeconds(section.raw.get(id)) : value;
         }
       } else if (fmtid === FMTID_USER_DEFINED) {
