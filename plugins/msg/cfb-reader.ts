@@ -1,6 +1,6 @@
 /**
  * A read-only Compound File Binary ([MS-CFB]) reader that bounds everything it does by the size of
- * the file: every sector chain is walked with a visited bitmap (a FAT loop ends the chain and is
+ * the file: every sector chain is walked with visit marks (a FAT loop ends the chain and is
  * reported), the directory tree is walked iteratively with a cap on entries and nesting, and a
  * stream never yields more bytes than its chain really holds. npm `cfb` 1.2.2 is not used to read:
  * its chain walker for large streams (`get_sector_list`) has no loop check and its path builder
@@ -52,6 +52,9 @@ export class CfbReader {
   #miniStream: Uint8Array | undefined;
   readonly #firstMiniFat: number;
   readonly #limits: CfbLimits;
+  /** Per allocation table, the walk that last visited each sector: one array, not one per chain. */
+  readonly #marks = new Map<Uint32Array, Uint32Array>();
+  #walk = 0;
 
   /** Throws CfbError when the header is not a compound file's; later damage becomes `problems`. */
   constructor(bytes: Uint8Array, limits: CfbLimits) {
@@ -66,6 +69,10 @@ export class CfbReader {
     }
     if (this.#u16(0x20) !== 6) this.problems.push(`mini sector shift ${this.#u16(0x20)}, expected 6`);
     this.#sectorSize = 1 << shift;
+    // Writers pad the last sector; a partial one means the file was cut (perhaps only in padding).
+    if (bytes.length % this.#sectorSize !== 0) {
+      this.problems.push(`file is ${bytes.length} bytes, not a whole number of ${this.#sectorSize}-byte sectors (cut short?)`);
+    }
     this.#miniCutoff = this.#u32(0x38);
     if (this.#miniCutoff !== 4096) this.problems.push(`mini stream cutoff ${this.#miniCutoff}, expected 4096`);
     this.#firstMiniFat = this.#u32(0x3c);
@@ -153,18 +160,23 @@ export class CfbReader {
   /** Sector numbers of a chain; stops (with a problem) at a loop, a bad link or `maxSectors`. */
   #chain(start: number, fat: Uint32Array, limit: number, what: string): number[] {
     const out: number[] = [];
-    const visited = new Uint8Array(fat.length);
+    let marks = this.#marks.get(fat);
+    if (!marks) {
+      marks = new Uint32Array(fat.length);
+      this.#marks.set(fat, marks);
+    }
+    const walk = ++this.#walk;
     let s = start;
     while (s !== END_OF_CHAIN && out.length < limit) {
       if (s >= fat.length) {
         this.problems.push(`${what}: sector chain points to ${s === FREE_SECT ? 'a free sector' : `sector ${s}`}, outside the allocation table`);
         break;
       }
-      if (visited[s]) {
+      if (marks[s] === walk) {
         this.problems.push(`${what}: sector chain loops back to sector ${s} (FAT loop)`);
         break;
       }
-      visited[s] = 1;
+      marks[s] = walk;
       out.push(s);
       s = fat[s]!;
     }
@@ -224,10 +236,11 @@ export class CfbReader {
     const right = new Uint32Array(n);
     const child = new Uint32Array(n);
     const entries: CfbEntry[] = [];
+    const utf16 = new TextDecoder('utf-16le');
     for (let i = 0; i < n; i++) {
       const o = i * 128;
       const nameBytes = Math.min(view.getUint16(o + 64, true), 64);
-      const name = new TextDecoder('utf-16le').decode(raw.subarray(o, o + Math.max(0, nameBytes - 2)));
+      const name = utf16.decode(raw.subarray(o, o + Math.max(0, nameBytes - 2)));
       left[i] = view.getUint32(o + 68, true);
       right[i] = view.getUint32(o + 72, true);
       child[i] = view.getUint32(o + 76, true);

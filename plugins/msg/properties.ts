@@ -16,6 +16,7 @@ export const PT_UNICODE = 0x001f;
 export const PT_SYSTIME = 0x0040;
 export const PT_BINARY = 0x0102;
 
+const UTF16 = new TextDecoder('utf-16le');
 const SUBSTG = /^__substg1\.0_([0-9A-F]{4})([0-9A-F]{4})$/i;
 
 interface FixedValue {
@@ -92,7 +93,7 @@ export class PropertyStore {
     if (!v || (v.type !== PT_UNICODE && v.type !== PT_STRING8)) return undefined;
     const bytes = this.#read(id, v.entry);
     if (!bytes) return undefined;
-    const text = v.type === PT_UNICODE ? new TextDecoder('utf-16le').decode(bytes.subarray(0, bytes.length & ~1)) : this.decodeAnsi().decode(bytes);
+    const text = v.type === PT_UNICODE ? UTF16.decode(bytes.subarray(0, bytes.length & ~1)) : this.decodeAnsi().decode(bytes);
     return text.replace(/\0+$/, '');
   }
 
