@@ -44,7 +44,8 @@ export class PdfPlugin extends WorkerPlugin<typeof OptionsSchema> {
     const readable = encryption === null || encryption.decrypted;
     if (!readable) doc.note('encrypted, and the empty user password does not open it: strings and streams are not decrypted');
     const { result, extracted } = analyse(doc, this.options, readable);
-    const results: PdfResult = { ...result, encryption };
+    const { version, catalog_version, header_offset, linearized, xref, ...rest } = result;
+    const results: PdfResult = { version, catalog_version, header_offset, linearized, xref, encryption, ...rest };
     const errors = doc.damage.map((d) => new StoqError(`pdf: ${d}`, this.plugin_name, payload.payload_id));
     const payloads = extracted.map(
       (e) =>
