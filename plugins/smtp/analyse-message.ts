@@ -31,7 +31,7 @@ export interface AttachmentInfo {
   declared_size: number | null;
   extracted: boolean;
   /** For a TNEF (winmail.dat) attachment: what it carried. */
-  tnef?: { message_class: string | null; subject: string | null; attachments: { filename: string | null; mime_type: string | null; size: number }[] };
+  tnef?: TnefSummary;
 }
 
 export interface EmailSummary {
@@ -117,6 +117,34 @@ function leaves(root: MimePart): MimePart[] {
     for (let i = part.children.length - 1; i >= 0; i--) stack.push(part.children[i]!);
   }
   return out;
+}
+
+export interface TnefSummary {
+  message_class: string | null;
+  subject: string | null;
+  attachments: { filename: string | null; mime_type: string | null; size: number }[];
+}
+
+/** A TNEF stream's members as extractions (empty ones and those over the limits left out, reported). */
+export function unpackTnef(bytes: Uint8Array, name: string, opts: AnalyseOptions, room: number) {
+  const t = readTnef(bytes, opts.max_attachments);
+  const problems = t.problems.map((p) => `${name}: ${p}`);
+  const extractions: Extraction[] = [];
+  for (const a of t.attachments) {
+    if (a.data.length === 0) continue;
+    if (a.data.length > opts.max_attachment_size || extractions.length >= room) {
+      problems.push(`${name}: TNEF member ${a.filename ?? '?'} not extracted (max_attachment_size or max_attachments)`);
+      continue;
+    }
+    const extra = { filename: a.filename, content_type: a.mime_type ?? 'application/octet-stream', type: a.mime_type, tnef: name };
+    extractions.push({ bytes: a.data, extra, kind: 'tnef_member' });
+  }
+  const summary: TnefSummary = {
+    message_class: t.message_class,
+    subject: t.subject,
+    attachments: t.attachments.map((a) => ({ filename: a.filename, mime_type: a.mime_type, size: a.data.length })),
+  };
+  return { summary, extractions, problems };
 }
 
 function emptySummary(): EmailSummary {
@@ -218,29 +246,14 @@ export function analyseMessage(buf: Buffer, opts: AnalyseOptions): Analysis {
       type: info.content_type,
     };
     if (info.content_id) extra['content_id'] = info.content_id;
-    const tnef = opts.unpack_tnef && (part.type === 'application/ms-tnef' || /^winmail\.dat$/i.test(info.filename ?? '') || isTnef(bytes)) && isTnef(bytes);
-    if (tnef) {
-      const t = readTnef(bytes, opts.max_attachments);
-      problems.push(...t.problems.map((p) => `${info.filename ?? 'winmail.dat'}: ${p}`));
-      info.tnef = {
-        message_class: t.message_class,
-        subject: t.subject,
-        attachments: t.attachments.map((a) => ({ filename: a.filename, mime_type: a.mime_type, size: a.data.length })),
-      };
-      if (t.attachments.length > 0) {
-        for (const a of t.attachments) {
-          if (a.data.length === 0) continue;
-          if (a.data.length > opts.max_attachment_size || kept >= opts.max_attachments) {
-            problems.push(`TNEF member ${a.filename ?? '?'} not extracted (size or count limit)`);
-            continue;
-          }
-          kept++;
-          extractions.push({
-            bytes: a.data,
-            extra: { filename: a.filename, content_type: a.mime_type ?? 'application/octet-stream', type: a.mime_type, tnef: info.filename ?? 'winmail.dat' },
-            kind: 'tnef_member',
-          });
-        }
+    // Any part that starts with the TNEF signature, whatever its declared type or name.
+    if (opts.unpack_tnef && isTnef(bytes)) {
+      const t = unpackTnef(bytes, info.filename ?? 'winmail.dat', opts, opts.max_attachments - kept);
+      problems.push(...t.problems);
+      info.tnef = t.summary;
+      if (t.summary.attachments.length > 0) {
+        kept += t.extractions.length;
+        extractions.push(...t.extractions);
         info.extracted = true;
         continue;
       }

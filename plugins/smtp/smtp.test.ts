@@ -182,6 +182,17 @@ describe('smtp plugin: TNEF (winmail.dat)', () => {
     });
   });
 
+  it('unpacks a bare winmail.dat payload (routed by its signature) the same way', async () => {
+    const winmail = buildTnef(TNEF_MEMBERS);
+    const { response, ownErrors, children } = await scan(stoq, winmail);
+    expect(ownErrors).toEqual([]);
+    const root = response.results[0]!.workers['smtp'] as { tnef: NonNullable<EmailSummary['attachments'][number]['tnef']> };
+    expect(root.tnef.attachments.map((a) => a.filename)).toEqual(['Quarterly report 2026.pdf', 'macro.doc', 'long unicode name.txt']);
+    expect(children.map((c) => [c.payload_meta.extra_data['filename'], (c.workers['hash'] as { sha256: string }).sha256])).toEqual(
+      TNEF_MEMBERS.map((m) => [m.longName ?? m.title, sha256(m.data)]),
+    );
+  });
+
   it('reports a damaged winmail.dat and keeps the members before the damage', async () => {
     const good = buildTnef(TNEF_MEMBERS.slice(0, 1));
     // An attachment whose data attribute declares 1 TB, then a bad checksum on a title.

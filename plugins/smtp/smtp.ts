@@ -1,5 +1,6 @@
 import { ExtractedPayload, PayloadMeta, StoqError, WorkerPlugin, WorkerResponse, z, type Payload } from 'rxstoq';
-import { analyseMessage } from './analyse-message.js';
+import { analyseMessage, type Extraction, unpackTnef } from './analyse-message.js';
+import { isTnef } from './tnef.js';
 
 const OptionsSchema = z.object({
   /** Leave the text and html bodies out of the results (they are still extracted), as upstream's option. */
@@ -47,15 +48,15 @@ export class SmtpPlugin extends WorkerPlugin<typeof OptionsSchema> {
   scan(payload: Payload): WorkerResponse {
     const o = this.options;
     const content = Buffer.from(payload.content.buffer, payload.content.byteOffset, payload.content.byteLength);
+    if (o.unpack_tnef && isTnef(content)) {
+      // A bare winmail.dat (routed here by its signature): its members, as inside an email.
+      const given = payload.results.payload_meta.extra_data['filename'];
+      const t = unpackTnef(content, typeof given === 'string' ? given : 'winmail.dat', o, o.max_attachments);
+      const errors = t.problems.map((p) => new StoqError(`smtp: ${p}`, this.plugin_name, payload.payload_id));
+      return new WorkerResponse({ results: { tnef: t.summary }, extracted: t.extractions.map((x) => this.toPayload(x)), errors });
+    }
     const a = analyseMessage(content, o);
-    const extracted = a.extractions.map((x) => {
-      let dispatch: string[] = [];
-      if (x.kind === 'body_html') dispatch = ['html'];
-      else if (x.kind === 'message') dispatch = ['smtp'];
-      else if (x.kind === 'attachment' || x.kind === 'tnef_member') dispatch = [...o.always_dispatch];
-      const archive = x.kind === 'attachment' || x.kind === 'tnef_member' || x.kind === 'message' ? o.archive_attachments : true;
-      return new ExtractedPayload(x.bytes, new PayloadMeta({ extra_data: x.extra, dispatch_to: dispatch, should_archive: archive }));
-    });
+    const extracted = a.extractions.map((x) => this.toPayload(x));
     if (o.extract_iocs) {
       const keys = new Set(o.ioc_keys.map((k) => k.toLowerCase()));
       const texts: string[] = [];
@@ -71,5 +72,15 @@ export class SmtpPlugin extends WorkerPlugin<typeof OptionsSchema> {
     if (a.body_html !== undefined) results['body_html'] = a.body_html;
     const errors = a.problems.map((p) => new StoqError(`smtp: ${p}`, this.plugin_name, payload.payload_id));
     return new WorkerResponse({ results, extracted, errors });
+  }
+
+  private toPayload(x: Extraction): ExtractedPayload {
+    const o = this.options;
+    let dispatch: string[] = [];
+    if (x.kind === 'body_html') dispatch = ['html'];
+    else if (x.kind === 'message') dispatch = ['smtp'];
+    else if (x.kind === 'attachment' || x.kind === 'tnef_member') dispatch = [...o.always_dispatch];
+    const archive = x.kind === 'body' || x.kind === 'body_html' ? true : o.archive_attachments;
+    return new ExtractedPayload(x.bytes, new PayloadMeta({ extra_data: x.extra, dispatch_to: dispatch, should_archive: archive }));
   }
 }
