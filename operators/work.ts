@@ -2,6 +2,11 @@ import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import type { Logger } from '../src/log/logger.js';
 import { StoqError } from '../src/model/stoq-error.js';
+import { PayloadMeta } from '../src/model/payload-meta.js';
+import { toBuffer } from '../src/model/payload.js';
+import type { Worker } from '../src/plugin/base-plugin.js';
+import { isCacheable, resultCacheKey } from '../src/cache/cache-key.js';
+import type { CachedAnswer } from '../src/cache/cached-answer.js';
 import { invokePlugin } from './internal/invoke.js';
 import { isThenable, type MaybePromise } from './internal/maybe-async.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
@@ -31,13 +36,28 @@ function failed(ctx: ScanContext, outcome: WorkOutcome, err: unknown, log: () =>
   return outcome;
 }
 
-function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger): WorkOutcome {
+function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger, cacheKey?: string): WorkOutcome {
   let response: NormalisedWorkerResponse | undefined;
   try {
     response = normaliseWorkerResponse(raw);
   } catch (err) {
     return failed(ctx, outcome, err, log);
   }
+  if (cacheKey !== undefined && (response === undefined || response.errors.length === 0)) {
+    let answer: CachedAnswer | undefined;
+    try {
+      answer = toCachedAnswer(response);
+    } catch (err) {
+      // Results JSON cannot hold (a BigInt, a cycle) are still recorded, just not cached.
+      log().debug({ err }, 'answer not cached');
+    }
+    if (answer) ctx.engine.resultCache!.store(cacheKey, outcome.worker, answer);
+  }
+  return record(ctx, outcome, response);
+}
+
+/** A worker's answer, normalised, recorded on its payload and request. */
+function record(ctx: ScanContext, outcome: WorkOutcome, response: NormalisedWorkerResponse | undefined): WorkOutcome {
   const { payload } = outcome.node;
   if (response) {
     if (response.results !== null && response.results !== undefined) payload.results.workers[outcome.worker] = response.results;
@@ -64,18 +84,47 @@ function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePro
   // A child logger per call showed up in small-file profiles: made only if something logs.
   let child: Logger | undefined;
   const log = () => (child ??= ctx.log.child({ payload_id: payload.payload_id, plugin: name }));
+  const cache = ctx.engine.resultCache;
+  if (!cache || !isCacheable(worker)) return callWorker(ctx, worker, outcome, log);
+  const key = resultCacheKey(worker, payload);
+  const hit = cache.lookup(key, name);
+  if (isThenable(hit)) return hit.then((answer) => (answer ? fromCache(ctx, outcome, answer) : callWorker(ctx, worker, outcome, log, key)));
+  return hit ? fromCache(ctx, outcome, hit) : callWorker(ctx, worker, outcome, log, key);
+}
+
+function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, cacheKey?: string): MaybePromise<WorkOutcome> {
   let raw: unknown;
   try {
-    raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(payload, ctx.request, c), { signal: ctx.signal, log });
+    raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(outcome.node.payload, ctx.request, c), { signal: ctx.signal, log });
   } catch (err) {
     return failed(ctx, outcome, err, log);
   }
   return isThenable(raw)
     ? (raw as Promise<unknown>).then(
-        (r) => answered(ctx, outcome, r, log),
+        (r) => answered(ctx, outcome, r, log, cacheKey),
         (err: unknown) => failed(ctx, outcome, err, log),
       )
-    : answered(ctx, outcome, raw, log);
+    : answered(ctx, outcome, raw, log, cacheKey);
+}
+
+/** A cached answer recorded as if the worker had just given it, and marked as reused. */
+function fromCache(ctx: ScanContext, outcome: WorkOutcome, answer: CachedAnswer): WorkOutcome {
+  outcome.node.payload.results.cached_workers.push(outcome.worker);
+  return record(ctx, outcome, {
+    results: answer.results === undefined ? undefined : JSON.parse(answer.results),
+    errors: [],
+    dispatch_to: [...answer.dispatch_to],
+    extracted: answer.extracted.map((e) => ({ content: e.content, payload_meta: new PayloadMeta(structuredClone(e.payload_meta)) })),
+  });
+}
+
+function toCachedAnswer(response: NormalisedWorkerResponse | undefined): CachedAnswer {
+  if (!response) return { results: undefined, dispatch_to: [], extracted: [] };
+  return {
+    results: response.results === undefined || response.results === null ? undefined : JSON.stringify(response.results),
+    dispatch_to: [...response.dispatch_to],
+    extracted: response.extracted.map((e) => ({ content: toBuffer(e.content), payload_meta: structuredClone(e.payload_meta.toJSON()) })),
+  };
 }
 
 /**

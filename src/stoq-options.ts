@@ -1,6 +1,7 @@
 import type { DestinationStream } from 'pino';
 import type { Failure } from '../operators/index.js';
 import type { Limits } from './config/limits.js';
+import type { ResultCacheOptions } from './cache/result-cache.js';
 import type { Logger } from './log/logger.js';
 import type { EngineMetrics } from './metrics/engine-metrics.js';
 import type { PayloadMeta } from './model/payload-meta.js';
@@ -55,6 +56,12 @@ export interface StoqOptions {
   poolSize?: number;
   /** Environment for `STOQ_<PLUGIN>__<OPTION>` overrides; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Reuse worker answers for content already scanned (by sha256, plugin, version, options and
+   * payload metadata): `{ maxBytes, redisUrl, ttlSeconds }`, or `false`. Default: off, unless
+   * `result_cache_bytes` / `result_cache_redis` are set in the config file.
+   */
+  resultCache?: ResultCacheOptions | false;
   /** Upstream's ratelimit='N/S': at most N scans (`scan` calls, or provider items in `run`) per S seconds. */
   ratelimit?: string;
 }

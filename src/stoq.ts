@@ -32,6 +32,8 @@ import { PluginManager, type PluginListing } from './plugin/plugin-manager.js';
 import type { Role } from './plugin/roles.js';
 import { configureSharedPool, sharedPoolStats } from './pool/shared-pool.js';
 import type { RunOptions, RunSummary, ScanOptions, StoqOptions } from './stoq-options.js';
+import { makeResultCache } from './cache/make-result-cache.js';
+import type { ResultCache } from './cache/result-cache.js';
 
 export type { RunOptions, RunSummary, ScanOptions, StoqOptions } from './stoq-options.js';
 
@@ -69,6 +71,7 @@ export class Stoq {
   /** Upstream's `ratelimit` for `scan` and `run`, when set. */
   readonly ratelimit: string | undefined;
   #ready: Promise<void>;
+  readonly #resultCache: ResultCache | undefined;
   /** One queue per `ratelimit` string used by `scan`: the limit holds across concurrent calls. */
   readonly #scanGates = new Map<string, Subject<() => void>>();
   readonly #failures: Subject<Failure>;
@@ -119,6 +122,7 @@ export class Stoq {
     this.metrics = options.metrics ?? (metricsPort !== null ? new StoqMetrics() : undefined);
     if (this.metrics instanceof StoqMetrics) this.metrics.trackPool(sharedPoolStats);
 
+    this.#resultCache = makeResultCache(options.resultCache, core, this.log, this.metrics);
     this.engine = createEngine({
       manager: this.manager,
       log: this.log,
@@ -140,6 +144,7 @@ export class Stoq {
       },
       connectors: this.loadedConnectors,
       metrics: this.metrics,
+      resultCache: this.#resultCache,
     });
     this.#failures = this.engine.failures;
     this.failures$ = this.#failures.asObservable();
@@ -164,6 +169,8 @@ export class Stoq {
         }
       });
     }
+    const cache = this.#resultCache;
+    if (cache) this.#ready = this.#ready.then(() => cache.connect());
     // Awaited by every method; never left as an unhandled rejection.
     this.#ready.catch(() => undefined);
   }
@@ -297,6 +304,7 @@ export class Stoq {
     await this.#ready.catch(() => undefined);
     await this.manager.closePlugins();
     await this.metricsServer?.close();
+    await this.#resultCache?.close();
     for (const gate of this.#scanGates.values()) gate.complete();
     this.#failures.complete();
     if (this.#ownsLog) await closeLogFile(this.log);

@@ -7,6 +7,7 @@ import type { Engine, Failure } from './engine.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/config/limits.js';
 import type { EngineMetrics } from '../../src/metrics/engine-metrics.js';
 import { Semaphore } from '../../src/concurrency/semaphore.js';
+import type { ResultCache } from '../../src/cache/result-cache.js';
 
 export interface EngineOptions {
   manager: PluginManager;
@@ -27,6 +28,8 @@ export interface EngineOptions {
   decorators?: Decorator[];
   connectors?: Connector[];
   metrics?: EngineMetrics;
+  /** Reuse worker answers for content seen before (see `ResultCache`). */
+  resultCache?: ResultCache;
 }
 
 /**
@@ -78,5 +81,6 @@ export function createEngine(options: EngineOptions): Engine {
     extractedInFlight: { bytes: 0 },
     failures: new Subject<Failure>(),
     metrics: options.metrics,
+    resultCache: options.resultCache,
   };
 }

@@ -4,6 +4,7 @@ import type { Archiver, BasePlugin, Connector, Decorator, Dispatcher, Worker } f
 import type { Limits } from '../../src/config/limits.js';
 import type { EngineMetrics } from '../../src/metrics/engine-metrics.js';
 import type { Semaphore } from '../../src/concurrency/semaphore.js';
+import type { ResultCache } from '../../src/cache/result-cache.js';
 
 /** A failure that has no response to live in (connector, provider, task), for callers to observe. */
 export interface Failure {
@@ -51,6 +52,8 @@ export interface Engine {
   requestTimeoutSeconds?: number;
   /** Failures with no response to record them in. */
   failures: Subject<Failure>;
+  /** Worker answers reused by content (off unless configured). */
+  resultCache?: ResultCache;
   /** Where the pipeline reports calls and requests; absent (the default) means no metrics work at all. */
   metrics?: EngineMetrics;
 }

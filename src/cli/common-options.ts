@@ -30,6 +30,9 @@ export interface CommonFlags {
   metricsHost?: string;
   poolSize?: string;
   ratelimit?: string;
+  /** `--cache BYTES` (a string), or false with `--no-cache`. */
+  cache?: string | false;
+  cacheRedis?: string;
   /** false with --no-default-profile: no default profile (src/cli/default-profile.ts). */
   defaultProfile?: boolean;
 }
@@ -73,6 +76,9 @@ export function addCommonOptions(cmd: Command): Command {
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics while running')
     .option('--metrics-host <host>', 'address for --metrics-port (default 127.0.0.1; 0.0.0.0 for all)')
     .option('--pool-size <n>', 'worker threads for CPU-bound plugin work (default: one per core)')
+    .option('--cache <bytes>', 'reuse worker answers for content scanned before: an in-memory result cache of BYTES (e.g. 268435456)')
+    .option('--cache-redis <url>', 'a Redis shared by a fleet as the result cache (redis://host:port/db); with or without --cache')
+    .option('--no-cache', 'no result cache, whatever the config file says')
     .addOption(new Option('--ratelimit <N/S>', 'at most N scans per S seconds, e.g. 10/1 (upstream ratelimit=)').argParser(checked(parseRateLimit)));
 }
 
@@ -97,7 +103,14 @@ export function stoqOptionsFrom(flags: CommonFlags): StoqOptions {
     metricsHost: flags.metricsHost,
     poolSize: flags.poolSize === undefined ? undefined : atLeastOne(positiveInt(flags.poolSize, '--pool-size'), '--pool-size'),
     ratelimit: flags.ratelimit,
+    resultCache: resultCacheFrom(flags),
   };
+}
+
+function resultCacheFrom(flags: CommonFlags): StoqOptions['resultCache'] {
+  if (flags.cache === false) return false;
+  if (flags.cache === undefined && flags.cacheRedis === undefined) return undefined;
+  return { maxBytes: flags.cache === undefined ? undefined : atLeastOne(positiveInt(flags.cache, '--cache'), '--cache'), redisUrl: flags.cacheRedis };
 }
 
 /** The command's Stoq. From here on the CLI's own log lines (process warnings) use its logger. */

@@ -55,6 +55,12 @@ export const CoreConfigSchema = z
     metrics_port: z.number().int().min(0).max(65535).nullable().optional(),
     /** Address the metrics endpoint listens on. */
     metrics_host: z.string().min(1).optional(),
+    /** Byte cap of the in-memory result cache; 0 or unset: no cache (unless result_cache_redis is set). */
+    result_cache_bytes: count.optional(),
+    /** A Redis shared by a fleet as the result cache's second tier (redis://host:port/db). */
+    result_cache_redis: z.string().min(1).optional(),
+    /** Seconds an answer lives in the Redis tier (default 7 days). */
+    result_cache_ttl: positiveSeconds.optional(),
     /** Threads in the worker pool for CPU-bound plugin work; default the number of cores. */
     pool_size: z.number().int().positive().optional(),
   })

@@ -10,6 +10,8 @@ export interface EngineMetrics {
   pluginCall(plugin: string, seconds: number, outcome: PluginCallOutcome): void;
   /** A plugin call kept the event loop busy for `seconds` in one stretch (past the engine's warning threshold). */
   eventLoopHeld?(plugin: string, seconds: number): void;
+  /** The result cache answered a lookup (`hit`, `miss`) or dropped an answer to stay under its byte cap (`eviction`). */
+  resultCache?(plugin: string, event: 'hit' | 'miss' | 'eviction'): void;
   /** A request entered the pipeline. */
   requestStarted(): void;
   /** A request left it: its payloads (initial and extracted), their bytes, and its errors. */

@@ -41,6 +41,7 @@ export class StoqMetrics implements EngineMetrics {
   readonly #pluginTimeouts: Counter<'plugin'>;
   readonly #loopHeldSeconds: Counter<'plugin'>;
   readonly #loopStalls: Counter<'plugin'>;
+  readonly #cacheEvents: Counter<'plugin' | 'event'>;
   readonly #pluginChildren = new Map<string, { observe(v: number): void }>();
   readonly #backlogSources = new Set<() => number>();
   readonly #poolSources = new Set<() => PoolStats | undefined>();
@@ -97,6 +98,12 @@ export class StoqMetrics implements EngineMetrics {
       labelNames: ['plugin'],
       registers,
     });
+    this.#cacheEvents = new Counter({
+      name: 'stoq_result_cache_events_total',
+      help: 'Result cache lookups that hit or missed, and answers evicted to stay under its byte cap',
+      labelNames: ['plugin', 'event'],
+      registers,
+    });
     new Gauge({
       name: 'stoq_provider_backlog',
       help: 'Provider items received and waiting for a consumer',
@@ -139,6 +146,10 @@ export class StoqMetrics implements EngineMetrics {
   eventLoopHeld(plugin: string, seconds: number): void {
     this.#loopHeldSeconds.inc({ plugin }, seconds);
     this.#loopStalls.inc({ plugin });
+  }
+
+  resultCache(plugin: string, event: 'hit' | 'miss' | 'eviction'): void {
+    this.#cacheEvents.inc({ plugin, event });
   }
 
   requestStarted(): void {

@@ -33,6 +33,8 @@ export class PayloadResults {
   extracted_by: string[];
   workers: Record<string, unknown>;
   archivers: Record<string, unknown>;
+  /** Workers whose answers came from the result cache (in the JSON only when there are some). */
+  cached_workers: string[] = [];
 
   constructor(init: PayloadResultsInit) {
     this.size = init.size;
@@ -63,6 +65,8 @@ export class PayloadResults {
       extracted_by: this.extracted_by,
       workers: this.workers,
       archivers: this.archivers,
+      // Sorted: which cached answer was recorded first is timing, and the JSON should not depend on it.
+      ...(this.cached_workers.length > 0 ? { cached_workers: [...this.cached_workers].sort() } : {}),
     };
   }
 

@@ -28,6 +28,8 @@ export const WirePayloadResultsSchema = z.object({
   plugins_run: z.object({ workers: z.array(z.string()), archivers: z.array(z.string()) }),
   extracted_from: z.array(z.string()),
   extracted_by: z.array(z.string()),
+  /** Workers whose answers came from the result cache (rxstoq; absent when none did). */
+  cached_workers: z.array(z.string()).optional(),
   workers: z.record(z.string(), json),
   archivers: z.record(z.string(), json),
 });

@@ -63,6 +63,17 @@ export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined
    */
   static optionsSchema?: OptionsSchema;
 
+  /**
+   * Whether the result cache may reuse this plugin's worker answers for the same content. A
+   * plugin whose answers depend on anything besides the payload, its metadata and the plugin's
+   * options — the request's metadata, the time, an outside service — sets
+   * `static override cacheable = false`. Operators can also turn it off with the `cache: false` option.
+   */
+  static cacheable = true;
+
+  /** What else this plugin's answers depend on, for the result cache's key (the yara plugin: its rule set's hash). */
+  cacheVariant?(): string;
+
   readonly plugin_name: string;
   readonly manifest: Manifest;
   readonly pluginDir: string;

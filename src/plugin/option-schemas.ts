@@ -17,6 +17,8 @@ export const CommonOptionsSchema = z.object({
    * from `stoq.yaml` or `--plugin-opts NAME:isolation=thread` without touching its code.
    */
   isolation: z.enum(['none', 'thread']).optional(),
+  /** `false`: never reuse this plugin's answers from the result cache. */
+  cache: z.boolean().optional(),
   /** V8 heap cap in MB for each thread an isolated plugin runs in; past it the call fails with PLUGIN_OUT_OF_MEMORY. */
   memory_limit_mb: z.number().int().positive().optional(),
   /** Workers that must have run on a payload before this one; replaces the manifest's list. */

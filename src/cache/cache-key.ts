@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { BasePlugin } from '../plugin/base-plugin.js';
+import type { Payload } from '../model/payload.js';
+
+/** Options that change how a plugin is scheduled, not what it answers: left out of the key. */
+const SCHEDULING_OPTIONS = new Set(['timeout', 'concurrency', 'threads', 'isolation', 'memory_limit_mb', 'cache', 'required_workers']);
+
+const pluginParts = new WeakMap<BasePlugin, string>();
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** What a plugin's answers depend on besides the payload: name, version and effective options. */
+function pluginPart(plugin: BasePlugin): string {
+  let part = pluginParts.get(plugin);
+  if (part === undefined) {
+    const options = Object.fromEntries(Object.entries(plugin.options).filter(([k]) => !SCHEDULING_OPTIONS.has(k)));
+    part = `${plugin.plugin_name}\0${plugin.version}\0${stableJson(options)}`;
+    pluginParts.set(plugin, part);
+  }
+  return part;
+}
+
+/**
+ * The cache key of one worker call: the payload's sha256 and its metadata (workers such as
+ * decompress read `extra_data`: a file name, passwords), the plugin's name, version and options,
+ * and its `cacheVariant()` (the yara plugin's rule set). A sha256 of all that, in hex.
+ */
+export function resultCacheKey(plugin: BasePlugin, payload: Payload): string {
+  const meta = payload.payload_meta;
+  const variant = plugin.cacheVariant?.() ?? '';
+  return createHash('sha256')
+    .update(pluginPart(plugin))
+    .update('\0')
+    .update(variant)
+    .update('\0')
+    .update(payload.sha256)
+    .update('\0')
+    .update(stableJson({ extra_data: meta.extra_data, dispatch_to: meta.dispatch_to }))
+    .digest('hex');
+}
+
+/** Whether a plugin's answers may be cached: its class says so (`static cacheable`) and its `cache` option is not false. */
+export function isCacheable(plugin: BasePlugin): boolean {
+  return (plugin.constructor as { cacheable?: boolean }).cacheable !== false && plugin.options['cache'] !== false;
+}
