@@ -61,9 +61,10 @@ export class ResultCache {
    * cache works from memory, and ioredis keeps trying in the background.
    */
   async connect(): Promise<void> {
-    if (!this.#redis || this.#redis.status !== 'wait') return;
+    const redis = this.#redis;
+    if (redis?.status !== 'wait') return;
     try {
-      await this.#redis.connect();
+      await redis.connect();
     } catch (err) {
       this.#redisDown(err as Error);
     }
@@ -86,11 +87,12 @@ export class ResultCache {
       this.#onEvent?.(plugin, 'hit');
       return entry.answer;
     }
-    if (!this.#redis || this.#redis.status !== 'ready') {
+    const redis = this.#redis;
+    if (redis?.status !== 'ready') {
       this.#onEvent?.(plugin, 'miss');
       return undefined;
     }
-    return this.#redis.getBuffer(this.#prefix + key).then(
+    return redis.getBuffer(this.#prefix + key).then(
       (bytes) => {
         const answer = bytes ? decodeAnswer(bytes) : undefined;
         if (answer) this.#memory.set(key, { plugin, answer });
