@@ -55,7 +55,6 @@ export function parseDir(dir: Uint8Array, maxModules: number): DirInfo {
   const view = new DataView(dir.buffer, dir.byteOffset, dir.byteLength);
   let module: DirModule | undefined;
   let pos = 0;
-  let ended = false;
   const closeModule = () => {
     if (module === undefined) return;
     if (info.modules.length < maxModules) info.modules.push(module);
@@ -69,8 +68,7 @@ export function parseDir(dir: Uint8Array, maxModules: number): DirInfo {
     const dataLength = id === ID.VERSION ? 6 : size;
     if (start + dataLength > dir.length) {
       info.problems.push(`dir record 0x${id.toString(16).padStart(4, '0')} at offset ${pos} claims ${dataLength} bytes, only ${dir.length - start} remain`);
-      pos = dir.length;
-      break;
+      return finish(info, closeModule, maxModules);
     }
     const data = dir.subarray(start, start + dataLength);
     pos = start + dataLength;
@@ -124,13 +122,15 @@ export function parseDir(dir: Uint8Array, maxModules: number): DirInfo {
         closeModule();
         break;
       case ID.DIR_TERMINATOR:
-        ended = true;
-        break;
+        return finish(info, closeModule, maxModules);
     }
-    if (ended) break;
   }
+  info.problems.push(`dir stream ends at ${dir.length} bytes without its terminator record`);
+  return finish(info, closeModule, maxModules);
+}
+
+function finish(info: DirInfo, closeModule: () => void, maxModules: number): DirInfo {
   closeModule();
-  if (!ended) info.problems.push(`dir stream ends at ${dir.length} bytes without its terminator record`);
   if (info.declared_modules !== undefined && info.declared_modules !== info.modules.length && info.modules.length < maxModules) {
     info.problems.push(`dir stream declares ${info.declared_modules} modules but holds ${info.modules.length}`);
   }

@@ -3,8 +3,8 @@
  * (AutoExec) and writes to disk (Write) or runs something (Execute). Each flag is one
  * case-insensitive search over the source of all modules; the first match is kept.
  */
-import { collapseContinuations } from './analysis.js';
-import { BOUNDARY, WORD } from './word-regex.js';
+import { collapseContinuations, underscoredWords } from './analysis.js';
+import { isBoundary } from './word-regex.js';
 
 export interface MraptorVerdict {
   suspicious: boolean;
@@ -14,7 +14,6 @@ export interface MraptorVerdict {
   matches: { autoexec: string | null; write: string | null; execute: string | null };
 }
 
-const B = BOUNDARY;
 const EVENTS = [
   'Painted',
   'Painting',
@@ -43,11 +42,38 @@ const EVENTS = [
   'MouseLeave',
   'OnConnecting',
 ];
-// No boundary after the first group (mraptor's own grouping): "AutoOpenX" counts as AutoOpen.
-const AUTOEXEC = new RegExp(
-  `${B}(?:Auto(?:Exec|_?Open|_?Close|Exit|New)|Document(?:_?Open|_Close|_?BeforeClose|Change|_New)|NewDocument|Workbook(?:_Open|_Activate|_Close|_BeforeClose)|${WORD}+_(?:${EVENTS.join('|')}))|Auto_Ope${B}`,
-  'iu',
-);
+// mraptor's AutoExec pattern has three parts, tried in this order at each position: trigger names
+// after a word boundary (with none required after them: "AutoOpenX" counts), a whole word ending
+// in _ and an ActiveX event, and "Auto_Ope" before a word boundary.
+const TRIGGERS =
+  /\b(?:Auto(?:Exec|_?Open|_?Close|Exit|New)|Document(?:_?Open|_Close|_?BeforeClose|Change|_New)|NewDocument|Workbook(?:_Open|_Activate|_Close|_BeforeClose))/gi;
+const AUTO_OPE = /Auto_Ope\b/gi;
+const EVENT_SUFFIXES = EVENTS.map((e) => `_${e.toLowerCase()}`);
+
+interface Hit {
+  index: number;
+  text: string;
+}
+
+function firstVerified(regex: RegExp, text: string, ok: (m: RegExpExecArray) => boolean): Hit | undefined {
+  regex.lastIndex = 0;
+  for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
+    if (ok(m)) return { index: m.index, text: m[0] };
+    regex.lastIndex = m.index + 1;
+  }
+  return undefined;
+}
+
+function autoexecMatch(code: string): string | null {
+  const trigger = firstVerified(TRIGGERS, code, (m) => isBoundary(code, m.index));
+  const handler = underscoredWords(code).find((w) => EVENT_SUFFIXES.some((s) => w.lower.length > s.length && w.lower.endsWith(s)));
+  const event = handler && { index: handler.start, text: handler.word };
+  const ope = firstVerified(AUTO_OPE, code, (m) => isBoundary(code, m.index + m[0].length));
+  const hits = [trigger, event, ope].filter((h): h is Hit => h !== undefined);
+  // The leftmost wins; at the same position, the earlier part of the pattern.
+  hits.sort((a, b) => a.index - b.index);
+  return hits[0]?.text ?? null;
+}
 const WRITE_WORDS = [
   'FileCopy',
   'CopyFile',
@@ -69,7 +95,8 @@ const WRITE_WORDS = [
   'SaveSetting',
   'SetAttr',
 ];
-const WRITE = new RegExp(`${B}(?:${WRITE_WORDS.join('|')})${B}|${B}Open${B}[^\\n]+${B}(?:Write|Append|Binary|Output|Random)${B}`, 'iu');
+// ASCII `\b`; each hit's ends are then checked against Python's Unicode word boundaries.
+const WRITE = new RegExp(`\\b(?:${WRITE_WORDS.join('|')})\\b|\\bOpen\\b[^\\n]+\\b(?:Write|Append|Binary|Output|Random)\\b`, 'gi');
 const EXECUTE_WORDS = [
   'Shell',
   'CreateObject',
@@ -86,13 +113,14 @@ const EXECUTE_WORDS = [
   'REGISTER',
   'SetTimer',
 ];
-const EXECUTE = new RegExp(`${B}(?:${EXECUTE_WORDS.join('|')})${B}|${B}Declare${B}[^\\n]+${B}Lib${B}`, 'iu');
+const EXECUTE = new RegExp(`\\b(?:${EXECUTE_WORDS.join('|')})\\b|\\bDeclare\\b[^\\n]+\\bLib\\b`, 'gi');
 
 export function mraptor(allCode: string): MraptorVerdict {
   const code = collapseContinuations(allCode);
-  const autoexec = AUTOEXEC.exec(code)?.[0] ?? null;
-  const write = WRITE.exec(code)?.[0] ?? null;
-  const execute = EXECUTE.exec(code)?.[0] ?? null;
+  const autoexec = autoexecMatch(code);
+  const whole = (m: RegExpExecArray) => isBoundary(code, m.index) && isBoundary(code, m.index + m[0].length);
+  const write = firstVerified(WRITE, code, whole)?.text ?? null;
+  const execute = firstVerified(EXECUTE, code, whole)?.text ?? null;
   const flags: MraptorVerdict['flags'] = [];
   if (autoexec !== null) flags.push('AutoExec');
   if (write !== null) flags.push('Write');

@@ -21,7 +21,7 @@ const OptionsSchema = z.object({
   /** OLE directory entries at most; larger files are not read (cfb's path building is quadratic). */
   max_ole_entries: z.number().int().positive().default(20_000),
   /** Characters of module source analysed for keywords and IOCs; the rest is only extracted. */
-  max_analysis_size: z.number().int().positive().default(5_000_000),
+  max_analysis_size: z.number().int().positive().default(1_000_000),
   /** Each module's source is extracted as a payload (UTF-8 text). */
   extract_modules: z.boolean().default(true),
   /** Plugins the extracted module sources are sent to, besides the dispatchers' choice. */

@@ -18,14 +18,22 @@ export function widen(source: string): string {
 
 const WORD_CHAR = new RegExp(`^${WORD}$`, 'u');
 
-function isWordChar(text: string, index: number): boolean {
+export function isWordChar(text: string, index: number): boolean {
   if (index < 0 || index >= text.length) return false;
   const code = text.charCodeAt(index);
   if (code < 0x80) return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f;
   // A low surrogate: look at the whole code point it ends.
   const start = code >= 0xdc00 && code <= 0xdfff && index > 0 ? index - 1 : index;
-  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(start)!));
+  const point = text.codePointAt(start)!;
+  let word = WORD_CACHE.get(point);
+  if (word === undefined) {
+    word = WORD_CHAR.test(String.fromCodePoint(point));
+    if (WORD_CACHE.size < 70_000) WORD_CACHE.set(point, word);
+  }
+  return word;
 }
+
+const WORD_CACHE = new Map<number, boolean>();
 
 /** Python's `\b`: a word character on exactly one side. */
 export function isBoundary(text: string, index: number): boolean {
@@ -55,7 +63,23 @@ export class WordSearch {
   }
 }
 
-/** Maximal runs of (Unicode) word characters, in text order. */
-export function wordRuns(text: string): IterableIterator<RegExpMatchArray> {
-  return text.matchAll(new RegExp(`${WORD}+`, 'gu'));
+/**
+ * Calls `visit` with each maximal run of (Unicode) word characters, in text order, until it
+ * returns true. Scanned by hand: a regex loop over a Unicode class overflows V8's backtracking
+ * stack on a megabyte-long run, and no object is made per run.
+ */
+export function forEachWordRun(text: string, visit: (start: number, end: number) => boolean | undefined): void {
+  let start = -1;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const word = c < 0x80 ? (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f : isWordChar(text, i);
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (visit(start, i)) return;
+      start = -1;
+    }
+  }
+  if (start >= 0) visit(start, n);
 }
