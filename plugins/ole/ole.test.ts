@@ -181,7 +181,7 @@ describe('ole plugin', () => {
       'ole: stream "WordDocument" is 5000 bytes, over max_stream_size (4000); not extracted',
     ]);
     const total = await direct(built['word-like document']!, { max_total_size: 3000 });
-    expect(total.extracted.reduce((n, e) => n + e.content.byteLength, 0)).toBeLessThanOrEqual(3000);
+    expect(total.extracted.reduce((n, e) => n + Buffer.from(e.content).byteLength, 0)).toBeLessThanOrEqual(3000);
     expect(total.errors.length).toBeGreaterThan(0);
     const none = await direct(built['word-like document']!, { extract_streams: false });
     expect(none.extracted.map((e) => e.payload_meta.extra_data['filename'])).toEqual(['invoice.exe']);
@@ -201,7 +201,7 @@ describe('ole plugin', () => {
         'ole: stream "Macros/VBA/ThisDocument" declares 9000 bytes, its sectors hold 2560',
       ]);
       expect(ole.entries).toHaveLength(14);
-      expect(extracted.find((e) => e.payload_meta.extra_data['path'] === 'Macros/VBA/ThisDocument')!.content.byteLength).toBe(2560);
+      expect(extracted.find((e) => e.payload_meta.extra_data['path'] === 'Macros/VBA/ThisDocument')!.content.length).toBe(2560);
       expect(ole.summary_information!['author']).toBe('Mallory');
     });
 
