@@ -115,7 +115,8 @@ export function readMessage(reader: CfbReader, storage: CfbEntry, embedded: bool
       index,
       filename,
       content_type: ap.string(PR.ATTACH_MIME_TAG) ?? (isMessage ? 'application/vnd.ms-outlook' : null),
-      size: ap.size(PR.ATTACH_DATA) ?? ap.int(PR.ATTACH_SIZE) ?? null,
+      // A storage's directory size is 0; PR_ATTACH_SIZE is all an object attachment says about its size.
+      size: object ? (ap.int(PR.ATTACH_SIZE) ?? null) : (ap.size(PR.ATTACH_DATA) ?? ap.int(PR.ATTACH_SIZE) ?? null),
       content_id: ap.string(PR.ATTACH_CONTENT_ID) ?? null,
       method: ATTACH_METHODS[methodValue ?? (object ? 6 : 1)] ?? `unknown_${methodValue}`,
       method_value: methodValue,
