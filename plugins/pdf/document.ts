@@ -72,11 +72,14 @@ export class PdfDocument {
     this.trailer = new PdfDict(trailer);
     const enc = this.trailer.get('Encrypt');
     if (enc instanceof PdfRef) this.encryptNum = enc.num;
-    if (this.rebuilt && !this.trailer.has('Encrypt')) this.#addObjectStreamMembers();
   }
 
-  /** A rebuilt xref knows only objects written as `N G obj`: those inside object streams join it here. */
-  #addObjectStreamMembers(): void {
+  /**
+   * A rebuilt xref knows only objects written as `N G obj`: those inside object streams join it
+   * here (called once the decryptor, if any, is in place).
+   */
+  addObjectStreamMembers(): void {
+    if (!this.rebuilt) return;
     const objStm = /\/Type\s*\/ObjStm(?![A-Za-z])/;
     for (const [num, e] of [...this.entries]) {
       if (e.type !== 'offset' || !objStm.test(latin1(this.bytes.subarray(e.offset, e.offset + 512)))) continue;

@@ -69,6 +69,7 @@ export function decodeStream(raw: Uint8Array, dict: PdfDict, limit: number): Dec
       default:
         return { data, stopped_at: name };
     }
+    if (data.length > limit) throw new DecodeLimit();
   }
   return { data };
 }

@@ -320,6 +320,26 @@ describe('pdf plugin on hostile input', () => {
     expect(response.extracted).toEqual([]);
   });
 
+  it('extracts at most max_javascript scripts and decodes at most max_total_decoded_bytes', async () => {
+    const objects: PdfObject[] = [
+      { num: 1, body: '<< /Type /Catalog /Pages 2 0 R >>' },
+      { num: 2, body: '<< /Type /Pages /Kids [] /Count 0 >>' },
+    ];
+    for (let i = 0; i < 4; i++) {
+      objects.push({ num: 10 + i, body: `<< /S /JavaScript /JS ${20 + i} 0 R >>` });
+      objects.push({ num: 20 + i, body: '<< /Filter /ASCIIHexDecode >>', stream: Buffer.from(Buffer.alloc(60, 0x61 + i).toString('hex')) });
+    }
+    const small = new Stoq({ logLevel: 'silent', pluginOpts: { pdf: { max_javascript: 2, max_total_decoded_bytes: 150 } } });
+    const limited = (await small.loadPlugin('pdf')) as PdfPlugin;
+    const response = limited.scan(new Payload(buildPdf(objects, '/Root 1 0 R')));
+    await small.close();
+    expect(response.errors.map((e) => (typeof e === 'string' ? e : e.error))).toEqual([
+      'pdf: JavaScript stream 22: decoded data passes what is left of max_total_decoded_bytes (30 of 150); not decoded',
+      'pdf: max_total_decoded_bytes (150) reached: JavaScript stream 23 not decoded',
+    ]);
+    expect(response.extracted.map((e) => Buffer.from(e.content).toString())).toEqual(['a'.repeat(60), 'b'.repeat(60)]);
+  });
+
   it('reports object streams that contain themselves or each other', () => {
     const members = objectStream([{ num: 9, body: '<< /Type /Catalog /Pages 6 0 R >>' }]);
     const bytes = buildPdfXrefStream(

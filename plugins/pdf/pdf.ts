@@ -43,6 +43,7 @@ export class PdfPlugin extends WorkerPlugin<typeof OptionsSchema> {
     const encryption = readEncryption(doc);
     const readable = encryption === null || encryption.decrypted;
     if (!readable) doc.note('encrypted, and the empty user password does not open it: strings and streams are not decrypted');
+    else doc.addObjectStreamMembers();
     const { result, extracted } = analyse(doc, this.options, readable);
     const { version, catalog_version, header_offset, linearized, xref, ...rest } = result;
     const results: PdfResult = { version, catalog_version, header_offset, linearized, xref, encryption, ...rest };
