@@ -195,7 +195,7 @@ describe('msg plugin', () => {
     expect(msg.attachments.map((a) => [a.method, a.size, a.extracted])).toEqual([
       ['by_value', 9000, true],
       ['by_value', 300, true],
-      ['embedded_message', expect.any(Number), true],
+      ['embedded_message', null, true],
     ]);
   });
 
@@ -293,6 +293,11 @@ describe('msg plugin', () => {
       const second = file.readUInt32LE(fatAt(pdf.start));
       const third = file.readUInt32LE(fatAt(second));
       file.writeUInt32LE(pdf.start, fatAt(third));
+      // Also the case that hangs npm cfb 1.2.2's reader: the directory entry starts inside the loop.
+      const inside = Buffer.from(file);
+      const dirSector = inside.readUInt32LE(0x30);
+      inside.writeUInt32LE(second, (dirSector + 1) * 512 + pdf.id * 128 + 116);
+      expect(errorsOf(await stoq.scan(inside))).toContainEqual(expect.stringMatching(/sector chain loops back to sector \d+ \(FAT loop\)/));
       const r = await stoq.scan(file);
       expect(errorsOf(r)).toEqual([
         expect.stringMatching(/stream __substg1\.0_37010102: sector chain loops back to sector \d+ \(FAT loop\)/),
