@@ -88,6 +88,15 @@ async function exitWithin(consumer: Consumer, ms: number): Promise<number | stri
   }
 }
 
+/**
+ * Whether the consumer has read from the group: its `stoq run` is past start-up, so its SIGTERM
+ * handler is in place (a SIGTERM before that would just kill it).
+ */
+async function joined(redis: Redis, keys: Keys, name: string): Promise<boolean> {
+  const rows = (await redis.xinfo('CONSUMERS', keys.stream, keys.group).catch(() => [])) as unknown[][];
+  return rows.some((row) => row[row.indexOf('name') + 1] === name);
+}
+
 /** Every task has a result, none is pending, the task stream is empty (entries are deleted once acknowledged). */
 async function allDone(redis: Redis, keys: Keys, ids: Map<string, string>): Promise<boolean> {
   const seen = new Set((await readResults(redis, keys.results_stream)).map((r) => r.stream_id));
@@ -134,6 +143,7 @@ describe('stop within the grace whatever Redis does', () => {
     await waitFor(() => allDone(redis, keys, ids), 20_000, 'every task saved and acknowledged after the restart');
     const saved = new Set((await readResults(redis, keys.results_stream)).map((r) => r.stream_id));
     for (const [id] of left) expect(saved.has(id), `entry ${id} pending at the restart`).toBe(true);
+    await waitFor(() => joined(redis, keys, 'second'), 20_000, 'second to join the group');
     second.child.kill('SIGTERM');
     expect(await exitWithin(second, 10_000)).toBe(0);
     await expectExactlyTheResults(redis, keys, ids, HELD_PER_CONSUMER, 'grace');
@@ -177,6 +187,7 @@ describe('chaos: a server killed and restarted, a consumer killed, a server paus
     server.resume();
 
     await waitFor(() => allDone(redis, keys, ids), 30_000, 'every task saved and acknowledged');
+    for (const c of consumers) await waitFor(() => joined(redis, keys, c.name), 20_000, `${c.name} to join the group`);
     for (const c of consumers) c.child.kill('SIGTERM');
     for (const c of consumers) expect(await exitWithin(c, 10_000), c.stderr().slice(-2000)).toBe(0);
     // Each failure may repeat at most what the two consumers held at that moment.
