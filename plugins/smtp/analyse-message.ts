@@ -67,6 +67,9 @@ export interface Analysis {
   problems: string[];
 }
 
+/** Received and Authentication-Results headers parsed at most (all stay in the header map). */
+const MAX_PARSED_HEADERS = 500;
+
 /** Names the plugin's own top-level keys take; a header of that name is kept as `header_<name>`. */
 const RESERVED = new Set(['body', 'body_html', 'email']);
 
@@ -264,8 +267,12 @@ export function analyseMessage(buf: Buffer, opts: AnalyseOptions): Analysis {
     extractions.push({ bytes, extra, kind: part.type === 'message/rfc822' ? 'message' : 'attachment' });
   }
 
-  const received = all('received').map((r) => parseReceived(decodeHeaderValue(r)));
-  const authentication_results = all('authentication-results').map((r) => parseAuthenticationResults(decodeHeaderValue(r)));
+  const receivedRaw = all('received');
+  const authRaw = all('authentication-results');
+  if (receivedRaw.length > MAX_PARSED_HEADERS) problems.push(`${receivedRaw.length} Received headers: the first ${MAX_PARSED_HEADERS} parsed`);
+  if (authRaw.length > MAX_PARSED_HEADERS) problems.push(`${authRaw.length} Authentication-Results headers: the first ${MAX_PARSED_HEADERS} parsed`);
+  const received = receivedRaw.slice(0, MAX_PARSED_HEADERS).map((r) => parseReceived(decodeHeaderValue(r)));
+  const authentication_results = authRaw.slice(0, MAX_PARSED_HEADERS).map((r) => parseAuthenticationResults(decodeHeaderValue(r)));
   const { urls, truncated } = findUrls([body ?? '', bodyHtml ?? ''], opts.max_urls);
   if (truncated) problems.push(`more than max_urls (${opts.max_urls}) URLs in the bodies: the rest not listed`);
   const subject = one('subject');

@@ -7,6 +7,8 @@ export interface ParsedParams {
   params: Record<string, string>;
 }
 
+const MAX_PARAMS = 256;
+
 /** Splits `v; a=1; b="x;y"` at semicolons outside quoted strings. */
 function splitParams(raw: string): string[] {
   const out: string[] = [];
@@ -58,7 +60,8 @@ export function parseParams(raw: string | undefined): ParsedParams {
   const value = (head ?? '').trim().toLowerCase().replace(/\s+/g, '');
   const plain: Record<string, string> = {};
   const sections = new Map<string, { index: number; extended: boolean; text: string }[]>();
-  for (const piece of rest) {
+  // Real headers have a handful of parameters; thousands of RFC 2231 sections are an attack on the sort and join below.
+  for (const piece of rest.slice(0, MAX_PARAMS)) {
     const eq = piece.indexOf('=');
     if (eq < 0) continue;
     const key = piece.slice(0, eq).trim().toLowerCase();

@@ -70,6 +70,11 @@ export function readHeaderBlock(buf: Uint8Array, start: number, end: number, max
       pos = next;
       continue;
     }
+    if (stop - start > maxBytes) {
+      // One huge line: keep what fits, skip the rest.
+      stop = start + maxBytes;
+      truncated = true;
+    }
     const first = buf[pos]!;
     if ((first === 0x20 || first === 0x09) && current) {
       current.parts.push(buf.subarray(pos, stop));

@@ -1,5 +1,5 @@
 const URL_RE = /\b(?:https?|ftp|hxxps?):\/\/[^\s<>"'`{}|\\^]+/gi;
-const HREF_RE = /\b(?:href|src|action)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi;
+const HREF_RE = /\b(?:href|src|action)\s*=\s*(?:"([^"]{0,2048})"|'([^']{0,2048})')/gi;
 
 function tidy(url: string): string {
   return url.replace(/&amp;/gi, '&').replace(/[.,;:!?)\]>]+$/, '');
