@@ -35,6 +35,8 @@ export function decodeBase64(content: Uint8Array): Buffer {
 
 /** Base64-decodes the payload into one extracted payload; no results, as upstream. */
 export class B64DecodePlugin extends WorkerPlugin {
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
   scan(payload: Payload): WorkerResponse {
     return new WorkerResponse({ extracted: [new ExtractedPayload(decodeBase64(payload.content))] });
   }

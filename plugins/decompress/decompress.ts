@@ -36,6 +36,8 @@ const ANY_FORMAT = '7z';
  */
 export class DecompressPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** What it reads from the payload's metadata: a cached answer is reused only when these match. */
+  static override cacheMetaKeys: readonly string[] = ['filename', 'passwords', 'archiver'];
 
   #threads!: ExtractionThreads;
 

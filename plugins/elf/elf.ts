@@ -19,6 +19,8 @@ const OptionsSchema = z.object({
  */
 export class ElfPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload): WorkerResponse {
     const { result, problems } = parseElf(payload.content, this.options);

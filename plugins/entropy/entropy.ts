@@ -23,6 +23,8 @@ export function shannonEntropy(bytes: Uint8Array): number {
 }
 
 export class EntropyPlugin extends WorkerPlugin {
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
   scan(payload: Payload): WorkerResponse {
     return new WorkerResponse({ results: { entropy: shannonEntropy(payload.content) } });
   }

@@ -22,6 +22,8 @@ const OptionsSchema = z.object({
  */
 export class ExifPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   #exiftool: ExifTool | undefined;
 

@@ -29,6 +29,8 @@ const hex = (algorithm: string, bytes: Uint8Array) => hash(algorithm, bytes, 'he
  */
 export class HashPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
     const content = payload.content;

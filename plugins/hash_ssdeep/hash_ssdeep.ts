@@ -16,6 +16,8 @@ const DIGEST_MODULE = new URL('./fuzzy-hash.js', import.meta.url);
  */
 export class HashSsdeepPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
     const digest = inlineOrPooled(payload.content, this.options, { module: DIGEST_MODULE, fn: 'ssdeepDigest', inline: ssdeepDigest }, () => ctx.signal);

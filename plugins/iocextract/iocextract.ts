@@ -26,6 +26,8 @@ const OptionsSchema = z.object({
  */
 export class IocExtractPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   #whitelist = new Whitelist();
 

@@ -15,6 +15,8 @@ const OptionsSchema = z.object({
  */
 export class LnkPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload): WorkerResponse {
     const { result, problems } = parseLnk(payload.content, this.options);

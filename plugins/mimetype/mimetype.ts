@@ -17,6 +17,8 @@ const OptionsSchema = z.object({
  */
 export class MimetypePlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   #magic: WASMagic | undefined;
 

@@ -32,6 +32,8 @@ const OptionsSchema = z.object({
  */
 export class PeinfoPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload): WorkerResponse {
     const o = this.options;

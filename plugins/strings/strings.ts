@@ -25,6 +25,8 @@ const WIDTH = { ascii: 1, 'utf-16le': 2 } as const;
  */
 export class StringsPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload): WorkerResponse {
     const { min_length: minLength, encodings, max_strings: maxStrings, max_bytes: maxChars } = this.options;

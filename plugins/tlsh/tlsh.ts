@@ -20,6 +20,8 @@ const DIGEST_MODULE = new URL('./tlsh-hash.js', import.meta.url);
  */
 export class TlshPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload, _request: unknown, ctx: CallContext): WorkerResponse | Promise<WorkerResponse> {
     const { conservative } = this.options;

@@ -19,6 +19,8 @@ const OptionsSchema = z.object({
  */
 export class X509Plugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Its answers depend on the content and options only: the same content under any name is a cache hit. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   scan(payload: Payload): WorkerResponse {
     const { max_size: maxSize, max_certificates: maxCertificates, max_alt_names: maxAltNames } = this.options;

@@ -7,6 +7,8 @@ import { findXorKey, parseXorKey, xorWithKey } from './xor-key.js';
  * is an error, since the plugin was asked to run and could not.
  */
 export class XorDecodePlugin extends WorkerPlugin {
+  /** Its answer depends on the key a dispatcher chose for this payload, not on the content alone. */
+  static override cacheable = false;
   scan(payload: Payload): WorkerResponse {
     const raw = findXorKey(payload.dispatch_meta);
     if (raw === undefined) {

@@ -27,12 +27,14 @@ function pluginPart(plugin: BasePlugin): string {
 }
 
 /**
- * The cache key of one worker call: the payload's sha256 and its metadata (workers such as
- * decompress read `extra_data`: a file name, passwords), the plugin's name, version and options,
- * and its `cacheVariant()` (the yara plugin's rule set). A sha256 of all that, in hex.
+ * The cache key of one worker call: the payload's sha256 and the metadata the plugin reads (its
+ * `cacheMetaKeys`; all of it when it does not say), the plugin's name, version and options, and
+ * its `cacheVariant()` (the yara plugin's rule set). A sha256 of all that, in hex.
  */
 export function resultCacheKey(plugin: BasePlugin, payload: Payload): string {
   const meta = payload.payload_meta;
+  const keys = (plugin.constructor as { cacheMetaKeys?: readonly string[] }).cacheMetaKeys;
+  const metaPart = keys === undefined ? { extra_data: meta.extra_data, dispatch_to: meta.dispatch_to } : keys.map((k) => meta.extra_data[k] ?? null);
   const variant = plugin.cacheVariant?.() ?? '';
   return createHash('sha256')
     .update(pluginPart(plugin))
@@ -41,7 +43,7 @@ export function resultCacheKey(plugin: BasePlugin, payload: Payload): string {
     .update('\0')
     .update(payload.sha256)
     .update('\0')
-    .update(stableJson({ extra_data: meta.extra_data, dispatch_to: meta.dispatch_to }))
+    .update(stableJson(metaPart))
     .digest('hex');
 }
 

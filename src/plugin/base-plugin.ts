@@ -71,6 +71,14 @@ export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined
    */
   static cacheable = true;
 
+  /**
+   * The `extra_data` keys of a payload's metadata this plugin's answers depend on, for the result
+   * cache's key (decompress: its file name and passwords). Unset: all of the metadata, the safe
+   * choice for a plugin that does not say — but then the same content under another file name is
+   * a miss. `[]`: the plugin reads none.
+   */
+  static cacheMetaKeys?: readonly string[];
+
   /** What else this plugin's answers depend on, for the result cache's key (the yara plugin: its rule set's hash). */
   cacheVariant?(): string;
 

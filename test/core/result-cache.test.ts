@@ -97,6 +97,13 @@ describe('result cache', () => {
     expect(t2.calls).toBe(6);
   });
 
+  it('ignores the metadata a plugin says it does not read: the same content under another name is a hit for hash', async () => {
+    const s = make({ alwaysDispatch: ['hash', 'tally'], pluginOpts: { tally: { children: 0 } } });
+    await s.scan('same bytes', { payloadMeta: new PayloadMeta({ extra_data: { filename: 'a.bin' } }) });
+    const renamed = await s.scan('same bytes', { payloadMeta: new PayloadMeta({ extra_data: { filename: 'b.bin' } }) });
+    expect(renamed.results[0]!.cached_workers).toEqual(['hash']);
+  });
+
   it('counts hits, misses and evictions, and stays under its byte cap', async () => {
     const metrics = new StoqMetrics({ processMetrics: false });
     const s = make({ alwaysDispatch: ['tally'], pluginOpts: { tally: { children: 0 } }, metrics, resultCache: { maxBytes: 2_000 } });
