@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Payload, Request, Stoq, type WorkerResponse } from 'rxstoq';
-import { setFat } from './fixtures/cfb-builder.js';
+import { buildCfb, setFat } from './fixtures/cfb-builder.js';
 import { escapeName, olecfexport, olecfinfo } from './fixtures/libolecf-output.js';
-import { buildEncryptedExcel, buildEncryptedPackage, buildEncryptedPowerPoint, buildEncryptedWord, buildWord, EMBEDDED } from './fixtures/ole-samples.js';
+import {
+  buildEncryptedExcel,
+  buildEncryptedPackage,
+  buildEncryptedPowerPoint,
+  buildEncryptedWord,
+  buildWord,
+  EMBEDDED,
+  wordSpec,
+} from './fixtures/ole-samples.js';
 import type { OleResult } from './ole-result.js';
 
 interface OlefileView {
@@ -22,6 +30,7 @@ const SAMPLES: Record<string, () => Buffer> = {
   'encrypted Excel workbook': buildEncryptedExcel,
   'encrypted OOXML package': buildEncryptedPackage,
   'encrypted PowerPoint': buildEncryptedPowerPoint,
+  'version 4 document (4096-byte sectors)': () => buildCfb({ ...wordSpec(), version: 4 }).bytes,
 };
 
 /** olefile gives times with microseconds and no zone; ours have 7 digits and Z. */
@@ -165,6 +174,7 @@ describe('ole plugin', () => {
       [true, 'excel', 'rc4', '1.1'],
       [true, 'ooxml', 'agile', '4.4'],
       [true, 'powerpoint', 'rc4_cryptoapi', null],
+      [false, null, null, null],
     ]);
     expect(kinds[3]!.data_spaces).toBe(true);
   });
