@@ -95,3 +95,29 @@ describe('redis connector confirmation', () => {
     expect(saved.map(([, f]) => f[f.indexOf('stream_id') + 1])).toEqual([id]);
   });
 });
+
+describe('redis after a stop', () => {
+  it('does not reconnect once a run stopped, and does again when the same Stoq runs again', async () => {
+    const server = await startPrivateRedis();
+    const { stoq, keys, plugin } = await stoqOn(server);
+    const redis = server.client();
+    const first = new AbortController();
+    const run1 = stoq.run({ signal: first.signal, graceSeconds: 1 });
+    await plugin.enqueuePayload(Buffer.from('one'));
+    await waitFor(async () => (await redis.xlen(keys.results_stream)) === 1, 10_000, 'the first result');
+    first.abort();
+    await run1;
+    // Redis restarts between the runs: the stopped plugin's connection ends instead of retrying.
+    await server.kill();
+    await waitFor(() => plugin.writer.status === 'end', 5000, 'the writer to give up');
+    await server.restart();
+
+    const second = new AbortController();
+    const run2 = stoq.run({ signal: second.signal, graceSeconds: 1 });
+    await waitFor(() => plugin.writer.status === 'ready', 5000, 'the writer to reconnect for the new run');
+    await plugin.enqueuePayload(Buffer.from('two'));
+    await waitFor(async () => (await redis.xlen(keys.results_stream)) === 2, 10_000, 'the second result');
+    second.abort();
+    expect((await run2).failures).toEqual([]);
+  });
+});

@@ -106,6 +106,9 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
     if (!consumer) throw new Error('the redis plugin is not set up');
     const onStop = () => this.#stop();
     signal.addEventListener('abort', onStop, { once: true });
+    // A new run after a stopped one (the same Stoq, run again): reconnect as usual again.
+    this.#stopping = false;
+    if (this.#writer?.status === 'end' && !isHungUp(this.#writer)) this.#writer.connect().catch(() => undefined);
     void this.#checkPersistence();
     const reader = this.#connection('reader');
     this.#readers.add(reader);
