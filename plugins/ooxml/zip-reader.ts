@@ -139,9 +139,12 @@ function walkLocalHeaders(b: Uint8Array, maxMembers: number, problems: string[])
   return members;
 }
 
+const UTF8 = new TextDecoder('utf-8');
+const LATIN1 = new TextDecoder('latin1');
+
 function decodeName(bytes: Uint8Array, flags: number): string {
   // Bit 11: UTF-8; otherwise CP437, whose ASCII half is all OOXML part names use.
-  return new TextDecoder(flags & 0x800 ? 'utf-8' : 'latin1').decode(bytes);
+  return (flags & 0x800 ? UTF8 : LATIN1).decode(bytes);
 }
 
 /**
