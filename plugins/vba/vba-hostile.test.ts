@@ -49,8 +49,10 @@ describe('vba plugin on hostile input', () => {
     for (const e of r.errors) if (typeof e !== 'string') expect(e.plugin_name).toBe('vba');
     return { vba: r.results as VbaResult, errors, extracted: r.extracted };
   };
-  const wordWith = (mutate: (streams: Record<string, Uint8Array>) => void, p: ProjectSpec = WORD_PROJECT) => {
-    const streams = projectStreams(p);
+  let wordStreams: Record<string, Uint8Array> | undefined;
+  const wordWith = (mutate: (streams: Record<string, Uint8Array>) => void) => {
+    wordStreams ??= projectStreams(WORD_PROJECT);
+    const streams = { ...wordStreams };
     mutate(streams);
     return oleFile(Object.fromEntries(Object.entries(streams).map(([k, v]) => [`Macros/${k}`, v])));
   };
@@ -98,8 +100,8 @@ describe('vba plugin on hostile input', () => {
   });
 
   it('a module offset past its stream’s end: that module is named, the others are kept', async () => {
-    const p: ProjectSpec = { ...WORD_PROJECT, modules: WORD_PROJECT.modules.map((m, i) => (i === 1 ? { ...m, cacheSize: 0x1c8 } : m)) };
-    const bytes = wordWith((s) => (s['VBA/Module1'] = s['VBA/Module1']!.subarray(0, 0x100)), p);
+    // Module1's source starts at 0x1c8 (456).
+    const bytes = wordWith((s) => (s['VBA/Module1'] = s['VBA/Module1']!.subarray(0, 0x100)));
     const { vba, errors, extracted } = await scan(bytes);
     expect(vba.modules.map((m) => m.name)).toEqual(['ThisDocument', 'Class1']);
     expect(extracted).toHaveLength(2);
@@ -123,16 +125,18 @@ describe('vba plugin on hostile input', () => {
   });
 
   it('a project with 10,000 modules: max_modules read, the rest refused with an error', async () => {
-    const many: ProjectSpec = {
-      name: 'Many',
-      codePage: 1252,
-      modules: Array.from({ length: 10_000 }, (_, i) => ({ name: `M${i}`, kind: 'standard' as const, stream: 'Shared', source: '' })),
-    };
+    // One MODULE record repeated 10,000 times (all naming the stream Shared), between the project records and the terminator.
+    const base: ProjectSpec = { name: 'Many', codePage: 1252, modules: [], declaredModules: 10_000 };
+    const empty = dirStream(base, []);
+    const one = dirStream({ ...base, modules: [{ name: 'M', kind: 'standard', stream: 'Shared', source: '' }] }, [0]);
+    const header = empty.subarray(0, empty.length - 6);
+    const record = one.subarray(header.length, one.length - 6);
+    const dir = Buffer.concat([header, ...new Array(10_000).fill(record), empty.subarray(empty.length - 6)]);
     const shared = compressContainer(new TextEncoder().encode('Attribute VB_Name = "Shared"\r\nSub X()\r\nEnd Sub\r\n'));
-    const bytes = vbaProjectBin0({
+    const bytes = oleFile({
       PROJECT: new TextEncoder().encode('Name="Many"\r\n'),
       'VBA/_VBA_PROJECT': Uint8Array.from([0xcc, 0x61, 0xff, 0xff, 0, 0, 0]),
-      'VBA/dir': literalContainer(dirStream(many, new Array(10_000).fill(0))),
+      'VBA/dir': literalContainer(dir),
       'VBA/Shared': shared,
     });
     const { vba, errors, extracted } = await scan(bytes);
@@ -143,14 +147,21 @@ describe('vba plugin on hostile input', () => {
 
   it('a module that decompresses past max_module_size: cut there, named', async () => {
     const bytes = wordWith((s) => (s['VBA/Module1'] = Uint8Array.from([...s['VBA/Module1']!.subarray(0, 0x1c8), ...bombContainer(4000)])));
-    const { vba, errors } = await scan(bytes);
-    // 4000 chunks (24 kB) give 16 MB; the default max_module_size is 10 MB.
-    expect(vba.modules[1]!.size).toBeLessThanOrEqual(10_000_000);
-    expect(vba.modules[1]!.size).toBeGreaterThan(9_990_000);
-    expect(errors).toEqual([
-      'vba: module "Module1" (Macros/VBA/Module1): decompressed data passes the limit of 10000000 bytes',
-      expect.stringMatching(/^vba: module sources of \d+ characters: only the first 1000000 \(max_analysis_size\) are analysed$/),
-    ]);
+    const limited = new Stoq({ logLevel: 'silent', pluginOpts: { vba: { max_module_size: 2_000_000, max_analysis_size: 100_000 } } });
+    try {
+      const w = (await limited.loadPlugin('vba', 'worker')) as unknown as typeof worker;
+      const r = await w.scan(new Payload(bytes), null, { signal: new AbortController().signal });
+      const vba = r.results as VbaResult;
+      // 4000 chunks (24 kB) would give 16 MB.
+      expect(vba.modules[1]!.size).toBeLessThanOrEqual(2_000_000);
+      expect(vba.modules[1]!.size).toBeGreaterThan(1_990_000);
+      expect(r.errors.map((e) => (typeof e === 'string' ? e : e.error))).toEqual([
+        'vba: module "Module1" (Macros/VBA/Module1): decompressed data passes the limit of 2000000 bytes',
+        expect.stringMatching(/^vba: module sources of \d+ characters: only the first 100000 \(max_analysis_size\) are analysed$/),
+      ]);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('an OLE file whose FAT loops is refused before cfb reads it', async () => {
@@ -189,7 +200,3 @@ describe('vba plugin on hostile input', () => {
     expect(r.vba.container).toBe('ooxml');
   });
 });
-
-function vbaProjectBin0(streams: Record<string, Uint8Array>): Buffer {
-  return oleFile(streams);
-}
