@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOQ = join(ROOT, 'bin', 'stoq.js');
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed,plugins' },
+    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed,plugins,cache' },
     modes: { type: 'string', default: 'baseline,library,cli,provider' },
     corpus: { type: 'string', default: join(ROOT, 'bench', '.corpus') },
     profile: { type: 'boolean', default: false },
@@ -25,10 +25,11 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed,plugins] [--modes baseline,library,cli,provider]
+  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed,plugins,cache] [--modes baseline,library,cli,provider]
                        [--corpus DIR] [--profile] [--pool-size N]
 --profile writes V8 CPU profiles (--cpu-prof) of every library/CLI/provider run to bench/reports/profiles/.
-plugins: cost per payload of each analyser plugin on the analysers corpus (bench/runners/plugin-cost.js).`);
+plugins: cost per payload of each analyser plugin on the analysers corpus (bench/runners/plugin-cost.js).
+cache: the mixed corpus cold then warm with the result cache, and every file twice with and without it (bench/runners/cache.js).`);
   process.exit(0);
 }
 const only = new Set(opts.only.split(','));
@@ -377,6 +378,23 @@ if (only.has('plugins')) {
   const pool = opts['pool-size'] ? ['--pool-size', opts['pool-size']] : [];
   const r = await runScript('plugin-cost.js', [info.dir, ...pool], 'plugins');
   results.plugins = { corpus: { files: info.files, bytes: info.bytes, categories: info.categories, notes: info.notes }, ...r };
+}
+
+if (only.has('cache')) {
+  log('\n== result cache: mixed corpus cold and warm; 50 % duplicates with and without ==');
+  const info = ensureCorpus(opts.corpus, 'mixed', log);
+  const list = join(work, 'cache-files.txt');
+  writeFileSync(list, `${listFiles(info.dir).join('\n')}\n`);
+  const r = (results.cache = await runScript('cache.js', [list], 'cache'));
+  const row = (name, x) =>
+    log(`  ${name.padEnd(34)} ${x.files} files  ${x.filesPerSec.toFixed(0).padStart(6)} files/s  ${(100 * x.cachedShare).toFixed(0)} % of answers cached`);
+  row('mixed, cold cache', r.cold);
+  row('mixed, warm cache (second pass)', r.warm);
+  row('50 % duplicates, no cache', r.duplicatesNoCache);
+  row('50 % duplicates, cache', r.duplicatesCache);
+  log(
+    `  warm/cold ${(r.warm.filesPerSec / r.cold.filesPerSec).toFixed(2)}x; duplicates cache/no cache ${(r.duplicatesCache.filesPerSec / r.duplicatesNoCache.filesPerSec).toFixed(2)}x`,
+  );
 }
 
 function sevenZipRecursive(bin, top) {
