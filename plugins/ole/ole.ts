@@ -16,8 +16,8 @@ const OptionsSchema = z.object({
   max_total_size: z.number().int().positive().default(250_000_000),
   /** Directory entries read at most. */
   max_entries: z.number().int().positive().default(65_536),
-  /** Storages nested at most. */
-  max_depth: z.number().int().positive().default(64),
+  /** Storages nested at most (up to 1000: the tree walk recurses once per level). */
+  max_depth: z.number().int().positive().max(1000).default(64),
 });
 
 /** Problems reported one by one at most; the rest are counted in one more error. */
