@@ -3,6 +3,7 @@ import { filterNames } from './filters.js';
 import { dictOf, nameOf, type PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfValue } from './objects.js';
 import type { PdfResult, TargetInfo } from './pdf-result.js';
 import { pdfDate, textOf } from './text.js';
+import { countPages, walkNameTree } from './trees.js';
 import { readXmp } from './xmp.js';
 
 export interface Extracted {
@@ -241,58 +242,6 @@ function launch(doc: PdfDocument, d: PdfDict, object: number, readable: boolean)
     operation: textOf(doc.resolve(win?.get('O'))) ?? null,
     object,
   };
-}
-
-/** Leaves of the page tree, each node visited once (a /Kids loop is reported, not followed). */
-function countPages(doc: PdfDocument, pages: PdfValue | undefined): number | null {
-  if (pages === undefined) return null;
-  const seen = new Set<number>();
-  const stack: PdfValue[] = [pages];
-  let count = 0;
-  let steps = 0;
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (v instanceof PdfRef) {
-      if (seen.has(v.num)) {
-        doc.note(`page tree visits object ${v.num} twice (a loop or a shared node)`);
-        continue;
-      }
-      seen.add(v.num);
-    }
-    if (++steps > doc.limits.max_objects) {
-      doc.note('page tree larger than max_objects; page count is partial');
-      break;
-    }
-    const node = dictOf(doc.resolve(v));
-    if (!node) continue;
-    const kids = doc.resolve(node.get('Kids'));
-    const type = nameOf(node.get('Type'));
-    if (type === 'Page' || (type !== 'Pages' && !Array.isArray(kids))) count++;
-    else if (Array.isArray(kids)) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-  }
-  return count;
-}
-
-/** Calls `visit` for each (name, value) of a name tree (§7.9.6), nodes visited once. */
-function walkNameTree(doc: PdfDocument, rootNode: PdfValue | undefined, visit: (name: string, value: PdfValue) => void): void {
-  const seen = new Set<number>();
-  const stack: PdfValue[] = rootNode === undefined ? [] : [rootNode];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (v instanceof PdfRef) {
-      if (seen.has(v.num)) {
-        doc.note(`name tree visits object ${v.num} twice`);
-        continue;
-      }
-      seen.add(v.num);
-    }
-    const node = dictOf(doc.resolve(v));
-    if (!node) continue;
-    const names = doc.resolve(node.get('Names'));
-    if (Array.isArray(names)) for (let i = 0; i + 1 < names.length; i += 2) visit(textOf(doc.resolve(names[i])) ?? '', names[i + 1]!);
-    const kids = doc.resolve(node.get('Kids'));
-    if (Array.isArray(kids)) for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-  }
 }
 
 function countOf(bytes: Uint8Array, needle: string): number {
