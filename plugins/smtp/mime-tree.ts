@@ -57,49 +57,33 @@ function readPart(
   };
 }
 
-interface Delimiter {
-  /** Where the delimiter line starts, minus the line break before it (the end of the part before). */
-  partEnd: number;
-  /** Where the next part starts (just past the delimiter line). */
-  next: number;
-  close: boolean;
+/** A multipart whose boundary is being looked for, with the child part open inside it (if any). */
+interface OpenMultipart {
+  part: MimePart;
+  boundary: string;
+  child: MimePart | undefined;
+  seen: boolean;
 }
 
 function isBlank(c: number | undefined): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-/** Delimiter lines `--boundary` / `--boundary--` (trailing blanks allowed) inside [start, end). */
-function findDelimiters(buf: Buffer, start: number, end: number, boundary: string): Delimiter[] {
-  const found: Delimiter[] = [];
-  const needle = Buffer.from(`--${boundary}`, 'latin1');
-  let pos = start;
-  while (pos < end) {
-    const at = buf.indexOf(needle, pos);
-    if (at < 0 || at + needle.length > end) break;
-    pos = at + 1;
-    if (at !== start && buf[at - 1] !== 0x0a) continue;
-    let j = at + needle.length;
-    const close = buf[j] === 0x2d && buf[j + 1] === 0x2d && j + 2 <= end;
-    if (close) j += 2;
-    while (j < end && isBlank(buf[j])) j++;
-    if (j < end && buf[j] !== 0x0d && buf[j] !== 0x0a) continue;
-    let partEnd = at;
-    if (partEnd > start && buf[partEnd - 1] === 0x0a) partEnd--;
-    if (partEnd > start && buf[partEnd - 1] === 0x0d) partEnd--;
-    if (j < end && buf[j] === 0x0d) j++;
-    if (j < end && buf[j] === 0x0a) j++;
-    found.push({ partEnd, next: j, close });
-    if (close) break;
-    pos = j;
-  }
-  return found;
+/** Where a part ends when the delimiter line at `lineStart` follows it: before that line's break. */
+function endBefore(buf: Uint8Array, lineStart: number, floor: number): number {
+  let end = lineStart;
+  if (end > floor && buf[end - 1] === 0x0a) end--;
+  if (end > floor && buf[end - 1] === 0x0d) end--;
+  return end;
 }
 
 /**
- * The MIME structure of a message, walked without recursion (so no stack overflow at any
- * nesting): multiparts are split at their boundaries down to `maxDepth`, `message/rfc822` parts
- * are left whole (the plugin sends them back to smtp), at most `maxParts` parts are read.
+ * The MIME structure of a message in one pass over its lines (as Python's feedparser reads it),
+ * with a stack of the multiparts open around the current line: a line `--boundary` (or
+ * `--boundary--`, trailing blanks allowed) of any of them ends the parts inside it, so the cost
+ * is linear in the size whatever the nesting, and nothing recurses. Multiparts are followed down
+ * to `maxDepth`, at most `maxParts` parts are read, `message/rfc822` parts are left whole (the
+ * plugin sends them back to smtp). Preambles and epilogues are skipped.
  */
 export function readMimeTree(buf: Buffer, limits: MimeLimits): MimeTree {
   const problems: string[] = [];
@@ -107,42 +91,89 @@ export function readMimeTree(buf: Buffer, limits: MimeLimits): MimeTree {
   let parts = 1;
   let depthReported = false;
   let countReported = false;
-  const todo: MimePart[] = [root];
-  while (todo.length > 0) {
-    const part = todo.pop()!;
-    if (!part.type.startsWith('multipart/')) continue;
-    const where = part.path ? `part ${part.path}` : 'the message';
+  const stack: OpenMultipart[] = [];
+  /** boundary → indexes in `stack` of the multiparts using it (innermost last). */
+  const byBoundary = new Map<string, number[]>();
+  const where = (p: MimePart) => (p.path ? `part ${p.path}` : 'the message');
+
+  /** Pushes `part` when it is a multipart to be split, else reports why not. */
+  const open = (part: MimePart) => {
+    if (!part.type.startsWith('multipart/')) return;
     const boundary = part.contentType.params['boundary'];
     if (!boundary) {
-      problems.push(`${where} is ${part.type} without a boundary parameter`);
-      continue;
+      problems.push(`${where(part)} is ${part.type} without a boundary parameter`);
+      return;
     }
     if (part.depth >= limits.maxDepth) {
-      if (!depthReported) problems.push(`MIME nesting deeper than max_depth (${limits.maxDepth}) at ${where}: parts below it not read`);
+      if (!depthReported) problems.push(`MIME nesting deeper than max_depth (${limits.maxDepth}) at ${where(part)}: parts below it not read`);
       depthReported = true;
+      return;
+    }
+    stack.push({ part, boundary, child: undefined, seen: false });
+    const list = byBoundary.get(boundary) ?? [];
+    list.push(stack.length - 1);
+    byBoundary.set(boundary, list);
+  };
+  /** Pops the multiparts above index `keep` (exclusive), ending their open children at `end`. */
+  const popTo = (keep: number, end: (m: OpenMultipart) => number) => {
+    while (stack.length > keep) {
+      const m = stack.pop()!;
+      byBoundary.get(m.boundary)!.pop();
+      if (m.child) m.child.bodyEnd = Math.max(m.child.bodyStart, end(m));
+      if (!m.seen) problems.push(`${where(m.part)}: boundary "${m.boundary}" never found`);
+      else if (m.child) problems.push(`${where(m.part)}: closing boundary "--${m.boundary}--" missing`);
+      m.part.bodyEnd = Math.max(m.part.bodyStart, end(m));
+    }
+  };
+
+  open(root);
+  const needle = Buffer.from('\n--');
+  // A body starts just past a line break (the blank line, or the line before a non-header line).
+  let pos = Math.max(0, root.bodyStart - 1);
+  while (stack.length > 0) {
+    const at = buf.indexOf(needle, pos);
+    if (at < 0) break;
+    const lineStart = at + 1;
+    const nl = buf.indexOf(0x0a, lineStart);
+    const lineEnd = nl < 0 ? buf.length : nl;
+    const next = nl < 0 ? buf.length : nl + 1;
+    pos = Math.max(lineStart, next - 1);
+    let stop = lineEnd;
+    while (stop > lineStart + 2 && (isBlank(buf[stop - 1]) || buf[stop - 1] === 0x0d)) stop--;
+    const text = buf.toString('latin1', lineStart + 2, Math.min(stop, lineStart + 2 + 1024));
+    let index = byBoundary.get(text)?.at(-1);
+    let close = false;
+    if (index === undefined && text.endsWith('--')) {
+      index = byBoundary.get(text.slice(0, -2))?.at(-1);
+      close = index !== undefined;
+    }
+    if (index === undefined) continue;
+    // Multiparts inside the one this line belongs to end here, unclosed.
+    popTo(index + 1, (m) => endBefore(buf, lineStart, m.child?.bodyStart ?? m.part.bodyStart));
+    const m = stack[index]!;
+    m.seen = true;
+    if (m.child) m.child.bodyEnd = Math.max(m.child.bodyStart, endBefore(buf, lineStart, m.child.bodyStart));
+    m.child = undefined;
+    if (close) {
+      stack.pop();
+      byBoundary.get(m.boundary)!.pop();
       continue;
     }
-    const delimiters = findDelimiters(buf, part.bodyStart, part.bodyEnd, boundary);
-    if (delimiters.length === 0) {
-      problems.push(`${where}: boundary "${boundary}" never found`);
+    if (parts >= limits.maxParts) {
+      if (!countReported) problems.push(`more than max_parts (${limits.maxParts}) MIME parts: the rest not read`);
+      countReported = true;
       continue;
     }
-    if (!delimiters[delimiters.length - 1]!.close) problems.push(`${where}: closing boundary "--${boundary}--" missing`);
-    const childDefault = part.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
-    for (let i = 0; i < delimiters.length; i++) {
-      const d = delimiters[i]!;
-      if (d.close) break;
-      if (parts >= limits.maxParts) {
-        if (!countReported) problems.push(`more than max_parts (${limits.maxParts}) MIME parts: the rest not read`);
-        countReported = true;
-        break;
-      }
-      const end = delimiters[i + 1]?.partEnd ?? part.bodyEnd;
-      const path = part.path ? `${part.path}.${i + 1}` : `${i + 1}`;
-      part.children.push(readPart(buf, d.next, Math.max(d.next, end), path, part.depth + 1, childDefault, limits, problems));
-      parts++;
-    }
-    for (let i = part.children.length - 1; i >= 0; i--) todo.push(part.children[i]!);
+    const path = m.part.path ? `${m.part.path}.${m.part.children.length + 1}` : `${m.part.children.length + 1}`;
+    const childDefault = m.part.type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    const child = readPart(buf, next, buf.length, path, m.part.depth + 1, childDefault, limits, problems);
+    m.part.children.push(child);
+    m.child = child;
+    parts++;
+    open(child);
+    // The child's headers hold no delimiter line (a line without a colon ends them): go on from its body.
+    pos = Math.max(pos, child.bodyStart - 1);
   }
+  popTo(0, () => buf.length);
   return { root, problems };
 }
