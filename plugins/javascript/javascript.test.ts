@@ -152,6 +152,18 @@ describe('javascript plugin', () => {
       expect(js.strings).toMatchObject({ total: 250_000, unique: 97 });
     });
 
+    it('does not give acorn more declarations than max_declarations (its scope checks are quadratic)', async () => {
+      const source = Array.from({ length: 300 }, (_, i) => `let a${i} = "http://h${i}.example/";var b${i};`).join('');
+      const { js, errors } = await direct(encode(source), { max_declarations: 500 });
+      expect(errors).toEqual(['javascript: not parsed: 600 declarations, more than max_declarations (500); results from the tokens only']);
+      expect(js.parse).toEqual({
+        mode: null,
+        errors: [{ mode: 'script', message: 'not tried: 600 declarations, more than max_declarations (500)', offset: null }],
+      });
+      expect(js.urls).toHaveLength(300);
+      expect(js.keywords.by_name).toEqual({ var: 300 });
+    });
+
     it('bounds bytes, nodes and literals', async () => {
       const source = Array.from({ length: 2000 }, (_, i) => `f("s${i}");`).join('\n');
       const { js, errors } = await direct(encode(source), { max_nodes: 100, max_literals: 10, max_bytes: 10_000 });

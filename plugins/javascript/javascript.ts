@@ -3,7 +3,7 @@ import { analyseAst } from './analyse-ast.js';
 import { entropy, findIocs, lineLengths, round } from './indicators.js';
 import type { JavascriptResult } from './javascript-result.js';
 import { readTokens } from './lexical.js';
-import { parseSource } from './parse-source.js';
+import { parseSource, unparsed } from './parse-source.js';
 import { tallyStringHints } from './string-hints.js';
 import { Tally } from './tally.js';
 
@@ -24,6 +24,8 @@ const OptionsSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Declarations (`var`, `let`, `const`, `function`, `class` tokens) above which the source is not parsed: acorn checks each declaration against a list of its scope's names, so N of them in one scope cost O(N²) (40,000 took minutes); tokens still count. */
+  max_declarations: z.number().int().positive().default(50_000),
   /** Syntax tree nodes visited at most; the walk stops there with an error. */
   max_nodes: z.number().int().positive().default(2_000_000),
   /** Distinct names kept at most in each count (calls, keywords, suspicious). */
@@ -57,10 +59,14 @@ export class JavascriptPlugin extends WorkerPlugin<typeof OptionsSchema> {
     const bytes = payload.content.subarray(0, o.max_bytes);
     const source = decode(bytes);
 
-    const parsed = parseSource(source, o.max_loose_chars);
-    if (parsed.overflow) fail('nesting too deep to parse (call stack exhausted); results from the tokens only');
+    const lex = readTokens(source, o.max_names);
+    const tooMany = lex.declarations > o.max_declarations;
+    const parsed = tooMany
+      ? unparsed(`${lex.declarations} declarations, more than max_declarations (${o.max_declarations})`)
+      : parseSource(source, o.max_loose_chars);
+    if (tooMany) fail(`not parsed: ${lex.declarations} declarations, more than max_declarations (${o.max_declarations}); results from the tokens only`);
+    else if (parsed.overflow) fail('nesting too deep to parse (call stack exhausted); results from the tokens only');
     else if (parsed.mode === null) fail(`not parsed: ${parsed.errors.at(-1)?.message ?? 'unknown error'}`);
-    const lex = readTokens(source, parsed.mode === 'module' ? 'module' : 'script', o.max_names);
     const ast = parsed.ast ? analyseAst(parsed.ast, o.max_nodes, o.max_names) : null;
     if (ast?.budget_exhausted) fail(`syntax tree walk stopped at max_nodes (${o.max_nodes}); later code not analysed`);
 

@@ -11,12 +11,15 @@ export interface LexicalFindings {
   identifier_chars: number;
   hex_style_identifiers: number;
   keywords: Tally;
+  /** `var`, `let`, `const`, `function` and `class` tokens. */
+  declarations: number;
   strings: string[];
   /** Characters of string and template literals as written, and how many of them are \x / \u escapes. */
   string_raw_chars: number;
   escape_chars: number;
 }
 
+const DECLARING = new Set(['var', 'const', 'function', 'class']);
 const HEX_STYLE = /^_0x[0-9a-f]+$/i;
 const ESCAPES = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\})/g;
 
@@ -24,7 +27,7 @@ const ESCAPES = /\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]+\})/g;
  * acorn's tokenizer, which is iterative: it reads sources the parser cannot (nesting too deep)
  * and is the one source of identifier, keyword and escape statistics.
  */
-export function readTokens(source: string, sourceType: 'script' | 'module', maxNames: number): LexicalFindings {
+export function readTokens(source: string, maxNames: number): LexicalFindings {
   const f: LexicalFindings = {
     tokens: 0,
     stopped_at: null,
@@ -34,6 +37,7 @@ export function readTokens(source: string, sourceType: 'script' | 'module', maxN
     identifier_chars: 0,
     hex_style_identifiers: 0,
     keywords: new Tally(maxNames),
+    declarations: 0,
     strings: [],
     string_raw_chars: 0,
     escape_chars: 0,
@@ -41,15 +45,18 @@ export function readTokens(source: string, sourceType: 'script' | 'module', maxN
   const names = new Set<string>();
   let last = 0;
   try {
-    for (const tok of tokenizer(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true })) {
+    for (const tok of tokenizer(source, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true })) {
       f.tokens++;
       // acorn's Token type omits the value its tokenizer sets.
       const value = (tok as unknown as { value: unknown }).value;
       last = tok.end;
       const label = tok.type.label;
-      if (tok.type.keyword !== undefined) f.keywords.add(tok.type.keyword);
-      else if (label === 'name') {
+      if (tok.type.keyword !== undefined) {
+        f.keywords.add(tok.type.keyword);
+        if (DECLARING.has(tok.type.keyword)) f.declarations++;
+      } else if (label === 'name') {
         const name = value as string;
+        if (name === 'let') f.declarations++;
         f.identifiers++;
         f.identifier_chars += name.length;
         if (HEX_STYLE.test(name)) f.hex_style_identifiers++;

@@ -55,3 +55,8 @@ function looksBinary(source: string): boolean {
   }
   return n > 0 && control / n > 0.02;
 }
+
+/** The outcome when no parse is tried. */
+export function unparsed(reason: string): ParseOutcome {
+  return { ast: null, mode: null, errors: [{ mode: 'script', message: `not tried: ${reason}`, offset: null }], overflow: false };
+}
