@@ -61,5 +61,6 @@ export interface MsgResult {
   urls: string[];
   attachments: AttachmentResult[];
   embedded_message_count: number;
-  codepage: number | null;
+  /** The code page PT_STRING8 strings were decoded with (see README). */
+  codepage: number;
 }

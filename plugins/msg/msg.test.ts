@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Payload, Request, Stoq, type CallContext, type ExtractedPayload, type StoqResponse, type WorkerResponse } from 'rxstoq';
+import { Payload, Stoq, type ExtractedPayload, type StoqResponse, type WorkerResponse } from 'rxstoq';
 import { CfbReader } from './cfb-reader.js';
 import { decompressRtf } from './compressed-rtf.js';
+import { ansiCodepage } from './text.js';
 import { buildMsg, compressRtf, messageEntries, type MsgSpec, nestedMsg, sampleMsg, writeCfb } from './fixtures/msg-builder.js';
 import type { MsgPlugin } from './msg.js';
 import type { MsgResult } from './msg-result.js';
@@ -17,7 +18,7 @@ function bytes(seed: string, length: number): Buffer {
   for (let i = 0; out.length * 32 < length; i++) out.push(createHash('sha256').update(`${seed}:${i}`).digest());
   return Buffer.concat(out).subarray(0, length);
 }
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 /** Line ends as Python's email package hands back a text part. */
 const lf = (s: string) => s.replace(/\r\n/g, '\n');
 /**
@@ -99,10 +100,7 @@ describe('msg plugin', () => {
   // biome-ignore lint/suspicious/noExplicitAny: JSON from the Python reference script
   let reference: Record<string, any> = {};
 
-  const scanDirect = (content: Uint8Array) => {
-    const ctx: CallContext = { signal: new AbortController().signal, log: stoq.log };
-    return plugin.scan(new Payload(content), new Request(), ctx) as WorkerResponse;
-  };
+  const scanDirect = (content: Uint8Array) => plugin.scan(new Payload(content));
   const rootResult = (r: StoqResponse) => r.results[0]!.workers['msg'] as MsgResult | undefined;
   const msgErrors = (r: StoqResponse, payloadId = r.results[0]!.payload_id) =>
     r.errors.filter((e) => e.payload_id === payloadId).map((e) => `${e.plugin_name}: ${e.error}`);
@@ -219,7 +217,7 @@ describe('msg plugin', () => {
       expect(eml.subject).toBe(INNER.subject);
       expect(eml.body).toBe(INNER.body);
       expect(eml.attachments.map((a: { filename: string; sha256: string }) => [a.filename, a.sha256])).toEqual([
-        ['inner.bin', sha256(INNER.attachments![0]!.data as Uint8Array)],
+        ['inner.bin', sha256((INNER.attachments![0] as { data: Uint8Array }).data)],
       ]);
     }
     // The recursion: the extracted .msg's own results, one level down.
@@ -236,7 +234,7 @@ describe('msg plugin', () => {
     const msg = rootResult(responses[name]!)!;
     const rtf = direct[name]!.extracted.find((e) => e.payload_meta.extra_data['msg_part'] === 'body_rtf')!;
     expect(sha256(rtf.content)).toBe(ref(name).rtf_sha256);
-    expect(Buffer.from(rtf.content).toString('latin1')).toBe(SAMPLES[name]!.rtf);
+    expect(Buffer.from(rtf.content as Uint8Array).toString('latin1')).toBe(SAMPLES[name]!.rtf);
     expect(rtf.payload_meta.dispatch_to).toEqual(['rtf']);
     expect(msg.rtf).toEqual({ size: SAMPLES[name]!.rtf!.length, encapsulation: 'html' });
     expect(msg.body_html_source).toBe('rtf');
@@ -259,6 +257,15 @@ describe('msg plugin', () => {
     // "Pouic pouic", the text the vector's test expects, as RTF hex escapes.
     expect(text.endsWith("\\f0 \\fs16 \\f0 \\'50\\'6f\\'75\\'69\\'63\\'20\\'70\\'6f\\'75\\'69\\'63\r\n\\par }")).toBe(true);
     expect(Buffer.from(decompressRtf(compressRtf(Buffer.from('abcabcabcabcabc')), 100).rtf).toString()).toBe('abcabcabcabcabc');
+  });
+
+  it('decodes PT_STRING8 by PR_MESSAGE_CODEPAGE, else the locale, not by the MIME charset', () => {
+    expect(ansiCodepage(1251, 0x0411, 50220)).toBe(1251);
+    // Japanese Outlook: PR_INTERNET_CPID 50220 (iso-2022-jp), PR_MESSAGE_LOCALE_ID ja-JP, strings in 932.
+    expect(ansiCodepage(undefined, 0x0411, 50220)).toBe(932);
+    expect(ansiCodepage(undefined, 0x0409, 28591)).toBe(1252);
+    expect(ansiCodepage(undefined, undefined, 1250)).toBe(1250);
+    expect(ansiCodepage(undefined, undefined, 50220)).toBe(1252);
   });
 
   describe('hostile input', () => {

@@ -5,7 +5,7 @@ import type { Address, AttachmentResult, EmbeddedSummary, MsgResult, Recipient }
 import { HEADER_EMBEDDED, HEADER_RECIPIENT_OR_ATTACHMENT, HEADER_TOP_LEVEL, PT_BINARY, PropertyStore } from './properties.js';
 import { deEncapsulateHtml, encapsulation } from './rtf-html.js';
 import { ATTACH_METHODS, PR, RECIPIENT_TYPES } from './tags.js';
-import { decoderFor, type Decoder } from './text.js';
+import { ansiCodepage, decoderFor, type Decoder } from './text.js';
 import { findUrls } from './urls.js';
 
 export interface ReadLimits {
@@ -34,7 +34,7 @@ export function readMessage(reader: CfbReader, storage: CfbEntry, embedded: bool
   let decoder: Decoder | undefined;
   const ansi = () => decoder ?? new TextDecoder('windows-1252');
   const props = new PropertyStore(reader, storage, embedded ? HEADER_EMBEDDED : HEADER_TOP_LEVEL, problems, ansi);
-  const codepage = props.int(PR.MESSAGE_CODEPAGE) ?? props.int(PR.INTERNET_CPID) ?? null;
+  const codepage = ansiCodepage(props.int(PR.MESSAGE_CODEPAGE), props.int(PR.MESSAGE_LOCALE_ID), props.int(PR.INTERNET_CPID));
   decoder = decoderFor(codepage);
   const parts: Part[] = [];
   const str = (id: number) => props.string(id) ?? null;
@@ -190,7 +190,7 @@ function smtpOf(props: PropertyStore, smtpId: number, emailId: number): string |
 function summarise(reader: CfbReader, storage: CfbEntry, limits: ReadLimits, problems: string[]): EmbeddedSummary {
   let decoder: Decoder | undefined;
   const p = new PropertyStore(reader, storage, HEADER_EMBEDDED, problems, () => decoder ?? decoderFor(null));
-  decoder = decoderFor(p.int(PR.MESSAGE_CODEPAGE) ?? p.int(PR.INTERNET_CPID) ?? null);
+  decoder = decoderFor(ansiCodepage(p.int(PR.MESSAGE_CODEPAGE), p.int(PR.MESSAGE_LOCALE_ID), p.int(PR.INTERNET_CPID)));
   const str = (id: number) => p.string(id) ?? null;
   return {
     message_class: str(PR.MESSAGE_CLASS),
