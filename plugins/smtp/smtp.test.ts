@@ -331,6 +331,24 @@ describe('smtp plugin: hostile and odd input', () => {
     expect((await scan(stoq, absent)).ownErrors).toEqual(['smtp: the message: boundary "zz" never found']);
   });
 
+  it('ends an unclosed inner multipart at the outer delimiter, as Python does', async () => {
+    const eml = mailWith(
+      ['Content-Type: multipart/mixed; boundary="in"'],
+      ['--in', 'Content-Type: application/x-a; name=a.bin', '', 'AAA', '--in', 'Content-Type: application/x-b; name=b.bin', '', 'BBB'].join('\r\n'),
+    );
+    const withTail = Buffer.concat([
+      eml.subarray(0, eml.length - '--XX--\r\n'.length),
+      Buffer.from('--XX\r\nContent-Type: application/x-c; name=c.bin\r\n\r\nCCC\r\n--XX--\r\n'),
+    ]);
+    const { smtp, ownErrors } = await scan(stoq, withTail);
+    expect(smtp.email.attachments.map((a) => [a.part, a.filename, a.size])).toEqual([
+      ['2.1', 'a.bin', 3],
+      ['2.2', 'b.bin', 3],
+      ['3', 'c.bin', 3],
+    ]);
+    expect(ownErrors).toEqual(['smtp: part 2: closing boundary "--in--" missing']);
+  });
+
   it('reads raw 8-bit headers (UTF-8, else Windows-1252) and RFC 2047 words', async () => {
     const eml = Buffer.concat([
       Buffer.from('From: "Zoë Ünal" <zoe@example.org>\r\nSubject: Prix réduit =?utf-8?q?=E2=82=AC?= 5\r\n', 'utf8'),
