@@ -22,6 +22,8 @@ export interface CfbEntry {
   name: string;
   type: number;
   clsid: string;
+  /** The CLSID's 16 bytes as stored. */
+  clsidBytes: Uint8Array;
   start: number;
   size: number;
   /** Storages only: their children, in directory order. */
@@ -249,6 +251,7 @@ export class CfbReader {
         name,
         type: raw[o + 66]!,
         clsid: guid(raw.subarray(o + 80, o + 96)),
+        clsidBytes: raw.slice(o + 80, o + 96),
         start: view.getUint32(o + 116, true),
         // Version 3 files may carry garbage in the size's high half ([MS-CFB] 2.6.3); only the low half counts.
         size: view.getUint32(o + 120, true),

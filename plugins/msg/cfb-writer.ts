@@ -36,7 +36,8 @@ function compareNames(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function writeCompoundFile(children: CfbNode[]): Uint8Array {
+/** `rootClsid`: the root storage's CLSID as 16 bytes in file order (e.g. CLSID_MailMessage for a .msg). */
+export function writeCompoundFile(children: CfbNode[], rootClsid?: Uint8Array): Uint8Array {
   const entries: Entry[] = [
     { node: { name: 'Root Entry', children }, type: 5, left: NO_STREAM, right: NO_STREAM, child: NO_STREAM, start: END_OF_CHAIN, size: 0 },
   ];
@@ -142,6 +143,7 @@ export function writeCompoundFile(children: CfbNode[]): Uint8Array {
     view.setUint32(o + 116, e.type === 1 ? 0 : e.start, true);
     view.setUint32(o + 120, e.size, true);
   });
+  if (rootClsid) out.set(rootClsid.subarray(0, 16), at(firstDir) + 80);
   for (let i = entries.length; i < dirSectors * 4; i++) {
     const o = at(firstDir) + i * 128;
     view.setUint32(o + 68, NO_STREAM, true);

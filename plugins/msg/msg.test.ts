@@ -210,6 +210,9 @@ describe('msg plugin', () => {
     });
     const embedded = embeddedOf(direct[name]!);
     expect(embedded.payload_meta.dispatch_to).toEqual(['msg']);
+    expect(new CfbReader(embedded.content as Uint8Array, { maxEntries: 100, maxDepth: 8, maxStreamSize: 1e6 }).root.clsid).toBe(
+      '00020d0b-0000-0000-c000-000000000046',
+    );
     // What msgconvert made of the embedded storage (a message/rfc822 part) and of our standalone copy agree.
     const inlineRef = ref(name).attachments.find((a: { message?: unknown }) => a.message).message;
     const standaloneRef = ref(name, '-embedded');
@@ -274,6 +277,12 @@ describe('msg plugin', () => {
     it('a file that is not a compound file', async () => {
       const r = await stoq.scan(bytes('noise', 2000));
       expect(errorsOf(r)).toEqual(['msg: msg: not a compound file (no OLE2 signature)']);
+    });
+
+    it('a compound file that is not a message', async () => {
+      const r = await stoq.scan(writeCfb([['/WordDocument', bytes('doc', 600)]]));
+      expect(errorsOf(r)).toEqual([expect.stringMatching(/^msg: msg: not an Outlook message: .*"WordDocument"/)]);
+      expect(rootResult(r)).toBeUndefined();
     });
 
     it('truncated files keep what was read and name the damage', async () => {

@@ -53,6 +53,15 @@ export class MsgPlugin extends WorkerPlugin<typeof OptionsSchema> {
       throw e;
     }
     const problems = reader.problems;
+    const isMessage = reader.root.children.some((c) => /^__(properties_version1\.0|substg1\.0_)/i.test(c.name));
+    if (!isMessage) {
+      const names = reader.root.children.slice(0, 5).map((c) => c.name);
+      return new WorkerResponse({
+        errors: [
+          error(`not an Outlook message: the compound file's root has no __properties_version1.0 or __substg1.0_ entries (it has ${JSON.stringify(names)})`),
+        ],
+      });
+    }
     const { result, parts } = readMessage(
       reader,
       reader.root,

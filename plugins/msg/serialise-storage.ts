@@ -7,7 +7,8 @@ import { HEADER_EMBEDDED, HEADER_TOP_LEVEL } from './properties.js';
  * of its own, so it is scanned as a standalone file: an embedded message gets
  * `dispatch_to: ['msg']` and is read exactly like a top-level .msg. For a message, the property
  * stream's 24-byte embedded header grows to the 32-byte top-level one ([MS-OXMSG] 2.4.1) and the
- * parent's `__nameid_version1.0` (the named-property map, kept only at the top) is copied in.
+ * parent's `__nameid_version1.0` (the named-property map, kept only at the top) is copied in; the
+ * root gets CLSID_MailMessage, as Outlook's files have. An OLE object keeps its storage's CLSID.
  * The subtree is walked with an explicit stack; streams are read through the bounded reader, so
  * the copy is never larger than the streams the file really holds.
  */
@@ -17,8 +18,11 @@ export function serialiseStorage(reader: CfbReader, storage: CfbEntry, asMessage
     const nameid = reader.child(reader.root, '__nameid_version1.0');
     if (nameid) top.push({ name: nameid.name, children: copy(reader, nameid, false) });
   }
-  return writeCompoundFile(top);
+  return writeCompoundFile(top, asMessage ? MAIL_MESSAGE_CLSID : storage.clsidBytes);
 }
+
+/** {00020D0B-0000-0000-C000-000000000046}, CLSID_MailMessage, as Outlook marks a .msg's root. */
+const MAIL_MESSAGE_CLSID = Uint8Array.from([0x0b, 0x0d, 0x02, 0x00, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46]);
 
 function copy(reader: CfbReader, from: CfbEntry, asMessage: boolean): CfbNode[] {
   const top: CfbNode[] = [];
