@@ -182,6 +182,16 @@ describe('vba plugin', () => {
     expect(vba!.modules).toEqual([]);
   });
 
+  it('in a scan, a docm’s module sources become payloads of their own, extracted by vba', async () => {
+    const response = await stoq.scan(built['dropper.docm']!);
+    expect(response.errors).toEqual([]);
+    const top = response.results[0]!;
+    expect((top.workers['vba'] as VbaResult).projects.map((p) => p.member)).toEqual(['word/vbaProject.bin']);
+    const modules = response.results.filter((r) => r.extracted_by.includes('vba'));
+    expect(modules.map((r) => r.payload_meta.extra_data['filename'])).toEqual(['ThisDocument.cls', 'Module1.bas', 'Class1.cls']);
+    expect(modules.every((r) => r.extracted_from.includes(top.payload_id))).toBe(true);
+  });
+
   it('gives an empty result and no error for an OLE file without VBA, and for other payloads', async () => {
     const ole = await scan(built['no-macros.doc']!);
     expect(ole.errors).toEqual([]);
