@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArchiverResponse, Payload, Request, Stoq, StoqResponse, createLogger, type Demand, type IngestContext } from 'rxstoq';
 import type { FileDirPlugin } from './filedir.js';
 import { strftime } from './strftime.js';
@@ -113,12 +113,11 @@ describe('filedir provider', () => {
     // Changed before its credit is granted: the provider must read the file then, not earlier.
     writeFileSync(join(src, '1.txt'), 'changed before read');
     demand.grant();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toEqual(['changed before read']);
+    // Waited for, not slept on: a loaded machine may take longer than any fixed pause.
+    await vi.waitFor(() => expect(seen).toEqual(['changed before read']), { timeout: 5000 });
     demand.grant(3);
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(completed).toBe(true), { timeout: 5000 });
     expect(seen).toEqual(['changed before read', 'v2', 'v3']);
-    expect(completed).toBe(true);
   });
 
   it('skips a file that vanished before it was read, and goes on', async () => {
@@ -132,7 +131,7 @@ describe('filedir provider', () => {
       plugin.ingest(ingestContext(demand)).subscribe({ next: (p) => seen.push(p.content.toString()), complete: resolve }),
     );
     demand.grant();
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(seen).toEqual(['v1']), { timeout: 5000 });
     rmSync(join(src, '2.txt'));
     demand.grant(5);
     await done;
