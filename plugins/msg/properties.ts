@@ -74,11 +74,7 @@ export class PropertyStore {
       if (isVariable(type)) this.#declared.set(id, view.getUint32(o + 8, true));
       else this.#fixed.set(id, { type, flags, value: new DataView(bytes.buffer, bytes.byteOffset + o + 8, 8) });
     }
-    this.headerView = new DataView(bytes.buffer, bytes.byteOffset, headerLength);
   }
-
-  /** The property stream's header (counts and next ids), when it was read. */
-  headerView: DataView | undefined;
 
   has(id: number): boolean {
     return this.#fixed.has(id) || this.#variable.has(id);
