@@ -25,6 +25,7 @@ describe('html plugin', () => {
   let dir: string;
   let stoq: Stoq;
   const stoqs: Stoq[] = [];
+  const plugins = new Map<string, HtmlPlugin>();
   let refs: Reference[] = [];
 
   const scan = async (content: Uint8Array) => {
@@ -32,9 +33,15 @@ describe('html plugin', () => {
     return { response, html: response.results[0]!.workers['html'] as HtmlResult };
   };
   const direct = async (content: Uint8Array, options: Record<string, unknown> = {}): Promise<WorkerResponse> => {
-    const s = new Stoq({ logLevel: 'silent', pluginOpts: { html: options } });
-    stoqs.push(s);
-    const plugin = (await s.loadPlugin('html')) as HtmlPlugin;
+    // One Stoq per set of options: creating one per call would cost more than the scans.
+    const key = JSON.stringify(options);
+    let plugin = plugins.get(key);
+    if (!plugin) {
+      const s = new Stoq({ logLevel: 'silent', pluginOpts: { html: options } });
+      stoqs.push(s);
+      plugin = (await s.loadPlugin('html')) as HtmlPlugin;
+      plugins.set(key, plugin);
+    }
     return plugin.scan(new Payload(content));
   };
 

@@ -22,6 +22,7 @@ describe('javascript plugin', () => {
   let dir: string;
   let stoq: Stoq;
   const stoqs: Stoq[] = [];
+  const plugins = new Map<string, JavascriptPlugin>();
   let refs: Reference[] = [];
 
   const scan = async (source: string) => {
@@ -29,9 +30,15 @@ describe('javascript plugin', () => {
     return { response, js: response.results[0]!.workers['javascript'] as JavascriptResult };
   };
   const direct = async (content: Uint8Array, options: Record<string, unknown> = {}) => {
-    const s = new Stoq({ logLevel: 'silent', pluginOpts: { javascript: options } });
-    stoqs.push(s);
-    const plugin = (await s.loadPlugin('javascript')) as JavascriptPlugin;
+    // One Stoq per set of options: creating one per call would cost more than the scans.
+    const key = JSON.stringify(options);
+    let plugin = plugins.get(key);
+    if (!plugin) {
+      const s = new Stoq({ logLevel: 'silent', pluginOpts: { javascript: options } });
+      stoqs.push(s);
+      plugin = (await s.loadPlugin('javascript')) as JavascriptPlugin;
+      plugins.set(key, plugin);
+    }
     const r = plugin.scan(new Payload(content)) as WorkerResponse;
     return { js: r.results as unknown as JavascriptResult, errors: r.errors.map((e) => (e as StoqError).error) };
   };
