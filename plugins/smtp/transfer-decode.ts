@@ -82,6 +82,9 @@ export function decodeTransfer(body: Uint8Array, encoding: string): Decoded {
   return { bytes: body };
 }
 
+/** TextDecoders by charset label, built once (building one costs more than decoding a small part). */
+const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+
 const ASCII = new Set(['us-ascii', 'ascii', 'ansi_x3.4-1968', 'iso646-us']);
 
 /**
@@ -95,11 +98,15 @@ export function decodeCharset(bytes: Uint8Array, charset: string): string {
     const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
     return text.replace(/[\x80-\xff]/g, '\ufffd');
   }
-  let decoder: InstanceType<typeof TextDecoder>;
-  try {
-    decoder = new TextDecoder(label);
-  } catch {
-    decoder = new TextDecoder('utf-8');
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      decoder = new TextDecoder('utf-8');
+    }
+    // Labels come from the message: keep the cache small whatever a sender writes.
+    if (decoders.size < 64) decoders.set(label, decoder);
   }
   return decoder.decode(bytes);
 }
