@@ -13,9 +13,15 @@ export type MetaValue = string | number | boolean;
  * strings are skipped whole so that braces and slashes inside them cannot mislead the parser.
  */
 export function readRuleMeta(file: string, includeDirs: string[] = [dirname(file)]): Map<string, Record<string, MetaValue>> {
-  const out = new Map<string, Record<string, MetaValue>>();
-  collect(resolve(file), includeDirs, out, new Set());
-  return out;
+  return readRuleTree(file, includeDirs).meta;
+}
+
+/** The meta values, and every file read: the rule file first, then its includes as they are met. */
+export function readRuleTree(file: string, includeDirs: string[] = [dirname(file)]): { meta: Map<string, Record<string, MetaValue>>; files: string[] } {
+  const meta = new Map<string, Record<string, MetaValue>>();
+  const seen = new Set<string>();
+  collect(resolve(file), includeDirs, meta, seen);
+  return { meta, files: [...seen] };
 }
 
 function collect(file: string, includeDirs: string[], out: Map<string, Record<string, MetaValue>>, seen: Set<string>): void {
