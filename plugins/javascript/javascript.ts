@@ -23,7 +23,7 @@ const OptionsSchema = z.object({
     .number()
     .int()
     .positive()
-    .default(1024 * 1024),
+    .default(256 * 1024),
   /** Declarations (`var`, `let`, `const`, `function`, `class` tokens) above which the source is not parsed: acorn checks each declaration against a list of its scope's names, so N of them in one scope cost O(N²) (40,000 took minutes); tokens still count. */
   max_declarations: z.number().int().positive().default(50_000),
   /** Syntax tree nodes visited at most; the walk stops there with an error. */
