@@ -90,7 +90,6 @@ export function readHeaderBlock(buf: Uint8Array, start: number, end: number, max
           continue;
         }
         // Not a header line: Python's feedparser ends the headers here, the line starts the body.
-        if (fields.length === 0 && !current) return { fields, bodyStart: pos, truncated };
         flush();
         return { fields, bodyStart: pos, truncated };
       }
