@@ -19,7 +19,11 @@ async function archivePayload(ctx: ScanContext, payload: Payload): Promise<void>
     engine.destArchivers.map(async (archiver) => {
       const name = archiver.plugin_name;
       try {
-        const raw = await invokePlugin(engine, archiver, (c) => archiver.archive?.(payload, request, c), { signal: ctx.signal, log: ctx.log });
+        const raw = await invokePlugin(engine, archiver, (c) => archiver.archive?.(payload, request, c), {
+          signal: ctx.signal,
+          log: ctx.log,
+          trace: ctx.trace && { parent: ctx.trace.context, role: 'archiver', attributes: { 'stoq.payload_id': payload.payload_id } },
+        });
         return { name, response: normaliseResultsResponse(raw, 'ArchiverResponse') };
       } catch (err) {
         return { name, error: new StoqError(formatError(err, 'archiver:failed to archive'), name, payload.payload_id, errorCode(err)) };

@@ -4,6 +4,7 @@ import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import type { Engine, Failure } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import { responseCallTrace } from './internal/response-trace.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
 import type { ScannedItem } from './scan-items.js';
 
@@ -20,7 +21,7 @@ async function saveResponse(engine: Engine, response: StoqResponse, signal?: Abo
     engine.connectors.map(async (connector) => {
       const name = connector.plugin_name;
       try {
-        await invokePlugin(engine, connector, (c) => connector.save(response, c), { signal, log });
+        await invokePlugin(engine, connector, (c) => connector.save(response, c), { signal, log, trace: responseCallTrace(response, 'connector') });
       } catch (err) {
         log.error({ err, plugin: name }, `Failed to save results using ${name}: ${(err as Error)?.message ?? String(err)}`);
         failures.push({ stage: 'connector', plugin_name: name, error: formatError(err, 'connector:failed to save'), scan_id: response.scan_id });

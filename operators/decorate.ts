@@ -4,6 +4,7 @@ import { StoqError } from '../src/model/stoq-error.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import type { Engine } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import { responseCallTrace } from './internal/response-trace.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseResultsResponse } from './internal/normalise.js';
 
@@ -19,7 +20,11 @@ export async function decorateResponse(engine: Engine, response: StoqResponse, s
     engine.decorators.map(async (decorator) => {
       const name = decorator.plugin_name;
       try {
-        const raw = await invokePlugin(engine, decorator, (c) => decorator.decorate(response, c), { signal, log });
+        const raw = await invokePlugin(engine, decorator, (c) => decorator.decorate(response, c), {
+          signal,
+          log,
+          trace: responseCallTrace(response, 'decorator'),
+        });
         return { name, response: normaliseResultsResponse(raw, 'DecoratorResponse') };
       } catch (err) {
         return { name, error: new StoqError(formatError(err, 'decorator'), name, null, errorCode(err)) };

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { formatError } from '../src/exceptions.js';
 import { StoqError } from '../src/model/stoq-error.js';
 import { invokePlugin } from './internal/invoke.js';
+import { callTrace } from './internal/call-trace.js';
 import { thenMaybe, type MaybePromise } from './internal/maybe-async.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseDispatcherResponse } from './internal/normalise.js';
@@ -58,7 +59,11 @@ function askDispatchers(ctx: ScanContext, node: PayloadNode, reported: Set<strin
     engine.dispatchers.map(async (dispatcher) => {
       const name = dispatcher.plugin_name;
       try {
-        const raw = await invokePlugin(engine, dispatcher, (c) => dispatcher.getDispatches(payload, request, c), { signal: ctx.signal, log: ctx.log });
+        const raw = await invokePlugin(engine, dispatcher, (c) => dispatcher.getDispatches(payload, request, c), {
+          signal: ctx.signal,
+          log: ctx.log,
+          trace: callTrace(node, 'dispatcher'),
+        });
         const response = normaliseDispatcherResponse(raw);
         if (!response) return [];
         payload.dispatch_meta[name] = response.meta;

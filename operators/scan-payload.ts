@@ -4,6 +4,13 @@ import { isThenable } from './internal/maybe-async.js';
 import type { PayloadNode, ScanContext } from './internal/scan-context.js';
 import { recordCancelled, WorkPlan, type WorkTask } from './internal/work-plan.js';
 import { work, type WorkOutcome } from './work.js';
+import { endSpan, type Traced } from '../src/tracing/spans.js';
+import { startPayloadSpan } from '../src/tracing/spans.js';
+
+function endPayloadSpan(trace: Traced, node: PayloadNode): void {
+  trace.span.setAttribute('stoq.workers', node.payload.results.plugins_run.workers.join(','));
+  endSpan(trace.span);
+}
 
 type Step = Dispatch | WorkOutcome;
 const NO_DISPATCH_OPTIONS = {};
@@ -34,6 +41,7 @@ function outcomes(plan: WorkPlan): OperatorFunction<Step, WorkOutcome> {
         error: (err: unknown) => subscriber.error(err),
         complete: () => {
           plan.finish();
+          if (plan.node.trace) endPayloadSpan(plan.node.trace, plan.node);
           subscriber.complete();
         },
       }),
@@ -47,6 +55,7 @@ export function payloadScan(ctx: ScanContext, node: PayloadNode): Observable<Wor
     return EMPTY;
   }
   if (!node.payload.payload_meta.should_scan) return EMPTY;
+  if (ctx.trace) node.trace = startPayloadSpan(ctx.trace.context, node.payload.payload_id, node.payload.sha256, node.depth, ctx.scanId);
   const plan = new WorkPlan(ctx, node);
   plan.ask(node.initial ? ctx.startDispatch : node.payload.payload_meta.dispatch_to, 0);
   return of(node).pipe(

@@ -1,4 +1,7 @@
-import { concat, defer, from, ignoreElements, Observable } from 'rxjs';
+import { concat, defer, from, ignoreElements, Observable, tap } from 'rxjs';
+import { endSpan, startRequestSpan, type Traced } from '../src/tracing/spans.js';
+import { traceCarrierOf } from '../src/tracing/trace-carrier.js';
+import { traceResponse } from './internal/response-trace.js';
 import type { Request } from '../src/model/request.js';
 import type { StoqResponse } from '../src/model/stoq-response.js';
 import { archive } from './archive.js';
@@ -35,7 +38,9 @@ export function scanRequest(
   // A plain Observable rather than defer + finalize: two fewer subscriptions per request, which
   // shows on small payloads.
   return new Observable<StoqResponse>((subscriber) => {
-    const ctx = createScanContext(engine, request, startDispatch, options instanceof AbortSignal ? { signal: options } : options);
+    const opts = options instanceof AbortSignal ? { signal: options } : options;
+    const ctx = createScanContext(engine, request, startDispatch, opts);
+    ctx.trace = startRequestSpan(ctx.scanId, traceCarrierOf(request) ?? opts.traceCarrier);
     // The request's child logger costs more than a small scan's work: made only when debug is on.
     if (engine.log.isLevelEnabled('debug')) ctx.log.debug({ request_meta: request.request_meta, start_dispatches: startDispatch }, 'Request received');
     const metrics = engine.metrics;
@@ -48,13 +53,20 @@ export function scanRequest(
     const archived =
       engine.destArchivers.length === 0 ? scanned : concat(scanned.pipe(ignoreElements()), defer(() => from(ctx.request.payloads)).pipe(archive(ctx)));
     const responded = archived.pipe(respond(ctx));
-    const subscription = (engine.decorators.length === 0 ? responded : responded.pipe(decorate(engine))).subscribe(subscriber);
+    const traced = ctx.trace ? responded.pipe(tap((response) => traceResponse(response, ctx.trace!))) : responded;
+    const subscription = (engine.decorators.length === 0 ? traced : traced.pipe(decorate(engine))).subscribe(subscriber);
     return () => {
       subscription.unsubscribe();
+      if (ctx.trace) endRequestSpan(ctx.trace, request);
       ctx.dispose();
       if (metrics) report(metrics, ctx.request, started);
     };
   });
+}
+
+function endRequestSpan(trace: Traced, request: Request): void {
+  trace.span.setAttributes({ 'stoq.payloads': request.payloads.length, 'stoq.errors': request.errors.length });
+  endSpan(trace.span);
 }
 
 function report(metrics: EngineMetrics, request: Request, started: number): void {

@@ -8,6 +8,7 @@ import { PayloadMeta } from '../src/model/payload-meta.js';
 import { itemMeta, type ProviderItem } from '../src/plugin/provider-item.js';
 import type { Engine } from './internal/engine.js';
 import { invokePlugin } from './internal/invoke.js';
+import { traceCarrierOf, withTraceCarrier } from '../src/tracing/trace-carrier.js';
 
 const isPayloadLike = (v: unknown): v is Payload => v instanceof Payload || (typeof v === 'object' && v !== null && 'content' in v && 'results' in v);
 const isRequestLike = (v: unknown): v is Request => v instanceof Request || (typeof v === 'object' && v !== null && 'payloads' in v && 'request_meta' in v);
@@ -29,7 +30,7 @@ function mergePayloadMeta(fromArchiver: PayloadMeta | undefined, fromItem: Paylo
 
 async function itemToRequests(engine: Engine, item: ProviderItem, options: ToRequestsOptions): Promise<Request[]> {
   const { requestMeta, signal, errors } = options;
-  if (isPayloadLike(item)) return [new Request({ payloads: [item], request_meta: metaFor(requestMeta) })];
+  if (isPayloadLike(item)) return [withTraceCarrier(new Request({ payloads: [item], request_meta: metaFor(requestMeta) }), traceCarrierOf(item))];
   if (isRequestLike(item)) {
     if (requestMeta && (!(item.request_meta instanceof RequestMeta) || item.request_meta.isDefault())) item.request_meta = metaFor(requestMeta);
     return [item];
@@ -57,7 +58,7 @@ async function itemToRequests(engine: Engine, item: ProviderItem, options: ToReq
       const payload = await invokePlugin(engine, archiver, (c) => archiver.get!(task, c), { signal, log: archiver.log });
       if (payload) {
         if (own?.payload_meta) payload.results.payload_meta = mergePayloadMeta(payload.payload_meta, own.payload_meta);
-        requests.push(new Request({ payloads: [payload], request_meta: metaFor(own?.request_meta ?? requestMeta) }));
+        requests.push(withTraceCarrier(new Request({ payloads: [payload], request_meta: metaFor(own?.request_meta ?? requestMeta) }), traceCarrierOf(item)));
       } else fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": it returned no payload`);
     } catch (err) {
       fail(archiverName, `"${JSON.stringify(taskMeta)}" failed with archiver "${archiverName}": ${formatError(err)}`);

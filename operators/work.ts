@@ -8,6 +8,7 @@ import type { Worker } from '../src/plugin/base-plugin.js';
 import { isCacheable, resultCacheKey } from '../src/cache/cache-key.js';
 import type { CachedAnswer } from '../src/cache/cached-answer.js';
 import { invokePlugin } from './internal/invoke.js';
+import { callTrace } from './internal/call-trace.js';
 import { isThenable, type MaybePromise } from './internal/maybe-async.js';
 import { mergeMaybe } from './internal/merge-maybe.js';
 import { errorCode, normaliseWorkerResponse, type NormalisedExtracted, type NormalisedWorkerResponse } from './internal/normalise.js';
@@ -95,7 +96,11 @@ function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePro
 function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, cacheKey?: string): MaybePromise<WorkOutcome> {
   let raw: unknown;
   try {
-    raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(outcome.node.payload, ctx.request, c), { signal: ctx.signal, log });
+    raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(outcome.node.payload, ctx.request, c), {
+      signal: ctx.signal,
+      log,
+      trace: callTrace(outcome.node, 'worker'),
+    });
   } catch (err) {
     return failed(ctx, outcome, err, log);
   }

@@ -2,6 +2,7 @@ import type { DestinationStream } from 'pino';
 import type { Failure } from '../operators/index.js';
 import type { Limits } from './config/limits.js';
 import type { ResultCacheOptions } from './cache/result-cache.js';
+import type { TraceCarrier } from './tracing/trace-carrier.js';
 import type { Logger } from './log/logger.js';
 import type { EngineMetrics } from './metrics/engine-metrics.js';
 import type { PayloadMeta } from './model/payload-meta.js';
@@ -73,6 +74,8 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Deadline for this request in seconds (overrides `requestTimeout`). */
   requestTimeout?: number;
+  /** W3C trace context (`{ traceparent }`) of the caller: the scan is traced as its child (OpenTelemetry). */
+  traceCarrier?: TraceCarrier;
   /**
    * Upstream's `ratelimit='N/S'`: this call waits (without blocking the event loop) until fewer than
    * N scans with the same limit started in the last S seconds. Overrides the instance's `ratelimit`.

@@ -225,7 +225,11 @@ export class Stoq {
     if (limit !== undefined) await this.#admit(limit);
     const payload = new Payload(content, options.payloadMeta ?? new PayloadMeta());
     const request = new Request({ payloads: [payload], request_meta: options.requestMeta ?? new RequestMeta() });
-    return this.scanRequest(request, options.addStartDispatch, { signal: options.signal, requestTimeout: options.requestTimeout });
+    return this.scanRequest(request, options.addStartDispatch, {
+      signal: options.signal,
+      requestTimeout: options.requestTimeout,
+      traceCarrier: options.traceCarrier,
+    });
   }
 
   /** Wait for a turn under `limit`: every call with the same limit goes through one `rateLimit` queue. */

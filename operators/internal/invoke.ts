@@ -6,6 +6,15 @@ import type { PluginCallOutcome } from '../../src/metrics/engine-metrics.js';
 import { isThenable, type MaybePromise } from './maybe-async.js';
 import { NEVER_ABORTED } from './never-aborted.js';
 import type { Semaphore } from '../../src/concurrency/semaphore.js';
+import { endSpan, startPluginSpan } from '../../src/tracing/spans.js';
+import type { Context } from '@opentelemetry/api';
+
+/** Where a plugin call sits in a trace: its parent (payload or request span), its role, what it was about. */
+export interface CallTrace {
+  parent: Context;
+  role: string;
+  attributes: Record<string, string>;
+}
 
 /** A plugin call ran past its budget; carries a stable code for the response's error. */
 export class PluginTimeoutError extends Error {
@@ -87,6 +96,11 @@ async function acquireSlow(limit: Semaphore, outer: AbortSignal | undefined, als
   }
 }
 
+const errorCodeOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
 const outcomeOf = (err: unknown): PluginCallOutcome =>
   err instanceof PluginTimeoutError ? 'timeout' : err instanceof ScanCancelledError ? 'cancelled' : 'error';
 
@@ -102,7 +116,7 @@ export function invokePlugin<T>(
   engine: Engine,
   plugin: BasePlugin,
   call: (context: CallContext) => T | Promise<T>,
-  options: { signal?: AbortSignal; log: LogSource },
+  options: { signal?: AbortSignal; log: LogSource; trace?: CallTrace },
 ): MaybePromise<Awaited<T>> {
   const outer = options.signal === NEVER_ABORTED ? undefined : options.signal;
   if (outer?.aborted) throw new ScanCancelledError(outer.reason);
@@ -111,10 +125,10 @@ export function invokePlugin<T>(
   if (!global.tryAcquire()) {
     return acquireSlow(global, outer)
       .then(() => (own && !own.tryAcquire() ? acquireSlow(own, outer, global) : undefined))
-      .then(() => callHolding(engine, plugin, call, options.log, own, outer));
+      .then(() => callHolding(engine, plugin, call, options.log, own, outer, options.trace));
   }
-  if (own && !own.tryAcquire()) return acquireSlow(own, outer, global).then(() => callHolding(engine, plugin, call, options.log, own, outer));
-  return callHolding(engine, plugin, call, options.log, own, outer);
+  if (own && !own.tryAcquire()) return acquireSlow(own, outer, global).then(() => callHolding(engine, plugin, call, options.log, own, outer, options.trace));
+  return callHolding(engine, plugin, call, options.log, own, outer, options.trace);
 }
 
 /** The call itself, with the permits already held; gives them back however it ends. */
@@ -125,23 +139,26 @@ function callHolding<T>(
   log: LogSource,
   own: Semaphore | undefined,
   outer: AbortSignal | undefined,
+  trace?: CallTrace,
 ): MaybePromise<Awaited<T>> {
   const metrics = engine.metrics;
+  const span = trace ? startPluginSpan(trace.parent, plugin.plugin_name, trace.role, trace.attributes) : undefined;
   // Always timed: a call that blocks the event loop can only be caught by measuring it when it returns.
   const started = performance.now();
   const scope = new CallScope(log);
-  const release = (outcome: PluginCallOutcome) => {
+  const release = (outcome: PluginCallOutcome, err?: unknown) => {
     scope.finish();
     own?.release();
     engine.limiter.release();
     metrics?.pluginCall(plugin.plugin_name, (performance.now() - started) / 1000, outcome);
+    if (span) endSpan(span, err === undefined ? undefined : { code: errorCodeOf(err), message: err instanceof Error ? err.message : String(err) });
   };
   let result: T | Promise<T>;
   try {
     result = call(scope);
   } catch (err) {
     noteHeld(engine, plugin, scope, performance.now() - started);
-    release(outcomeOf(err));
+    release(outcomeOf(err), err);
     throw err;
   }
   const held = performance.now() - started;
@@ -155,7 +172,7 @@ function callHolding<T>(
       scope.abort(err);
       result.then(undefined, () => undefined);
     }
-    release('timeout');
+    release('timeout', err);
     throw err;
   }
   if (!isThenable(result)) {
@@ -168,7 +185,7 @@ function callHolding<T>(
       return value as Awaited<T>;
     },
     (err: unknown) => {
-      release(outcomeOf(err));
+      release(outcomeOf(err), err);
       throw err;
     },
   );

@@ -4,6 +4,8 @@ import type { Payload } from '../../src/model/payload.js';
 import type { Request } from '../../src/model/request.js';
 import type { Engine } from './engine.js';
 import { NEVER_ABORTED } from './never-aborted.js';
+import type { Traced } from '../../src/tracing/spans.js';
+import type { TraceCarrier } from '../../src/tracing/trace-carrier.js';
 
 /** One extraction of a payload's content: by which worker, from which payload. */
 export interface Edge {
@@ -28,6 +30,8 @@ export interface PayloadNode {
   initial: boolean;
   /** Initial payloads: the parents/extractors they arrived with, kept ahead of edges. */
   given?: { from: string[]; by: string[] };
+  /** The payload's span while it is scanned (only when the request is traced). */
+  trace?: Traced;
   /** Extracted from this payload so far, for the per-payload budgets. */
   extractedCount?: number;
   extractedBytes?: number;
@@ -38,6 +42,8 @@ export interface ScanRequestOptions {
   signal?: AbortSignal;
   /** Deadline for this request in seconds; overrides the engine default. */
   requestTimeout?: number;
+  /** W3C trace context (`traceparent`) of whoever asked for the scan: the request's span becomes its child. */
+  traceCarrier?: TraceCarrier;
 }
 
 /** The request deadline passed; unfinished work was cancelled. */
@@ -60,6 +66,8 @@ export class ScanContext {
   readonly signal: AbortSignal;
   /** Running totals for the request's extraction budgets. */
   readonly extracted = { count: 0, bytes: 0 };
+  /** The request's span, when an OpenTelemetry SDK records it (see src/tracing). */
+  trace: Traced | undefined;
   readonly #initial: number;
   readonly #timer: NodeJS.Timeout | undefined;
   #log: Logger | undefined;
