@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ArchiverTask, PayloadMeta, RequestMeta } from 'rxstoq';
+import { currentTraceCarrier, type ArchiverTask, type PayloadMeta, type RequestMeta, type TraceCarrier } from 'rxstoq';
 
 /**
  * The wire format of one task-stream entry (format version 1). Fields are Redis stream fields:
@@ -9,6 +9,7 @@ import type { ArchiverTask, PayloadMeta, RequestMeta } from 'rxstoq';
  * - `task`         JSON `{"<source archiver>": {...task meta}}` for payloads stored elsewhere
  * - `payload_meta` JSON PayloadMeta (optional): should_archive, should_scan, extra_data, dispatch_to
  * - `request_meta` JSON RequestMeta (optional): archive_payloads, source, extra_data
+ * - `traceparent`, `tracestate` W3C trace context of the submitter (optional): the scan joins its trace
  *
  * Entries come from other machines and other programs, so every field is validated here.
  */
@@ -41,12 +42,23 @@ export type PayloadMetaFields = z.infer<typeof PayloadMetaWire>;
 export type RequestMetaFields = z.infer<typeof RequestMetaWire>;
 
 export type DecodedEntry =
-  | { kind: 'payload'; content: Buffer; payload_meta?: PayloadMetaFields; request_meta?: RequestMetaFields }
-  | { kind: 'task'; task: ArchiverTask; payload_meta?: PayloadMetaFields; request_meta?: RequestMetaFields };
+  | { kind: 'payload'; content: Buffer; payload_meta?: PayloadMetaFields; request_meta?: RequestMetaFields; trace?: TraceCarrier }
+  | { kind: 'task'; task: ArchiverTask; payload_meta?: PayloadMetaFields; request_meta?: RequestMetaFields; trace?: TraceCarrier };
 
 export type DecodeResult = { ok: true; entry: DecodedEntry } | { ok: false; error: string };
 
-const KNOWN_FIELDS = new Set(['v', 'content', 'task', 'payload_meta', 'request_meta']);
+const KNOWN_FIELDS = new Set(['v', 'content', 'task', 'payload_meta', 'request_meta', 'traceparent', 'tracestate']);
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The submitter's trace context, if the entry carries a well-formed one. */
+function traceOf(fields: Map<string, Buffer>): TraceCarrier | undefined {
+  const traceparent = fields.get('traceparent')?.toString('utf8');
+  if (traceparent === undefined) return undefined;
+  if (!TRACEPARENT.test(traceparent)) throw new Error(`field "traceparent" is not a W3C traceparent: ${JSON.stringify(traceparent.slice(0, 80))}`);
+  const tracestate = fields.get('tracestate')?.toString('utf8');
+  if (tracestate !== undefined && tracestate.length > 512) throw new Error('field "tracestate" is longer than 512 characters');
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
 
 function parseJsonField<T>(name: string, raw: Buffer | undefined, schema: z.ZodType<T>): T | undefined {
   if (raw === undefined) return undefined;
@@ -76,15 +88,18 @@ export function decodeEntry(fields: Map<string, Buffer>): DecodeResult {
     if ((content === undefined) === (task === undefined)) throw new Error('an entry needs exactly one of the fields "content" or "task"');
     const payload_meta = parseJsonField('payload_meta', fields.get('payload_meta'), PayloadMetaWire);
     const request_meta = parseJsonField('request_meta', fields.get('request_meta'), RequestMetaWire);
+    const trace = traceOf(fields);
     const entry: DecodedEntry =
-      content !== undefined ? { kind: 'payload', content, payload_meta, request_meta } : { kind: 'task', task: task!, payload_meta, request_meta };
+      content !== undefined
+        ? { kind: 'payload', content, payload_meta, request_meta, trace }
+        : { kind: 'task', task: task!, payload_meta, request_meta, trace };
     return { ok: true, entry };
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }
 }
 
-/** Stream fields for an entry, ready for XADD. Default metadata is left out. */
+/** Stream fields for an entry, ready for XADD. Default metadata is left out; the active trace context (if any) goes along. */
 export function encodeEntry(
   body: { content: Uint8Array } | { task: ArchiverTask },
   payloadMeta?: PayloadMeta,
@@ -95,5 +110,6 @@ export function encodeEntry(
   else fields.push('task', JSON.stringify(TaskWire.parse(body.task)));
   if (payloadMeta) fields.push('payload_meta', JSON.stringify(payloadMeta));
   if (requestMeta && !requestMeta.isDefault()) fields.push('request_meta', JSON.stringify(requestMeta));
+  for (const [key, value] of Object.entries(currentTraceCarrier())) if (key === 'traceparent' || key === 'tracestate') fields.push(key, value);
   return fields;
 }

@@ -9,6 +9,7 @@ import {
   Request,
   RequestMeta,
   withItemMeta,
+  withTraceCarrier,
   type ArchiverTask,
   type IngestContext,
   type ProviderItem,
@@ -171,9 +172,12 @@ export class RedisPlugin extends ProviderPlugin<typeof RedisOptionsSchema> {
     });
     const payloadMeta = decoded.payload_meta ? new PayloadMeta(decoded.payload_meta) : undefined;
     if (decoded.kind === 'payload') {
-      return new Request({ payloads: [new Payload(decoded.content, payloadMeta ?? new PayloadMeta())], request_meta: requestMeta });
+      return withTraceCarrier(
+        new Request({ payloads: [new Payload(decoded.content, payloadMeta ?? new PayloadMeta())], request_meta: requestMeta }),
+        decoded.trace,
+      );
     }
-    return withItemMeta({ ...decoded.task }, { request_meta: requestMeta, payload_meta: payloadMeta });
+    return withTraceCarrier(withItemMeta({ ...decoded.task }, { request_meta: requestMeta, payload_meta: payloadMeta }), decoded.trace);
   }
 
   /**

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { decodeEntry, encodeEntry } from '../../plugins/redis/entry.js';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -16,10 +18,12 @@ const traceparent = `00-${TRACE_ID}-${PARENT_SPAN}-01`;
 beforeAll(() => {
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 });
 afterAll(() => {
   trace.disable();
   propagation.disable();
+  context.disable();
 });
 beforeEach(() => exporter.reset());
 
@@ -82,5 +86,18 @@ describe('OpenTelemetry tracing', () => {
     const [request] = await lastValueFrom(from([withTraceCarrier(new Payload('item'), { traceparent })]).pipe(toRequests(s.engine), toArray()));
     expect(traceCarrierOf(request)).toEqual({ traceparent });
     await s.close();
+  });
+
+  it('carries traceparent through a Redis task entry: the submitter’s active span is written, the consumer’s scan joins it', () => {
+    const submitter = trace.getTracer('test').startSpan('submit');
+    const fields = context.with(trace.setSpan(context.active(), submitter), () => encodeEntry({ content: Buffer.from('x') }));
+    submitter.end();
+    const read = new Map<string, Buffer>();
+    for (let i = 0; i < fields.length; i += 2) read.set(String(fields[i]), Buffer.from(fields[i + 1]!));
+    const decoded = decodeEntry(read);
+    expect(decoded.ok && decoded.entry.trace?.['traceparent']).toBe(`00-${submitter.spanContext().traceId}-${submitter.spanContext().spanId}-01`);
+    expect(encodeEntry({ content: Buffer.from('x') }).map(String)).not.toContain('traceparent');
+    read.set('traceparent', Buffer.from('not-a-traceparent'));
+    expect(decodeEntry(read)).toEqual({ ok: false, error: 'field "traceparent" is not a W3C traceparent: "not-a-traceparent"' });
   });
 });
