@@ -12,6 +12,15 @@ import { buildElf } from '../../plugins/elf/fixtures/elf-builder.js';
 import { buildLnk, trackerBlock, volumeItem } from '../../plugins/lnk/fixtures/lnk-builder.js';
 import { mutate, mutation } from './mutations.js';
 import { escapeTargets, existing, schemaErrors, tree } from './support.js';
+import { htmlFuzzSeed } from '../../plugins/html/fixtures/pages.js';
+import { javascriptFuzzSeed } from '../../plugins/javascript/fixtures/sources.js';
+import { sampleMsg } from '../../plugins/msg/fixtures/msg-builder.js';
+import { oleFuzzSeed } from '../../plugins/ole/fixtures/ole-samples.js';
+import { ooxmlFuzzSeed } from '../../plugins/ooxml/fixtures/ooxml-builder.js';
+import { fuzzSeed as pdfFuzzSeed } from '../../plugins/pdf/fixtures/samples.js';
+import { rtfFuzzSeed } from '../../plugins/rtf/fixtures/rtf-builder.js';
+import { buildSampleEml } from '../../plugins/smtp/fixtures/eml-builder.js';
+import { fuzzSeed as vbaFuzzSeed } from '../../plugins/vba/fixtures/samples.js';
 
 /**
  * Property-based fuzzing of the whole pipeline: damaged archives and images go through
@@ -66,9 +75,18 @@ const seeds = [
     }),
     start: 'lnk',
   },
+  { name: 'seed.doc', bytes: oleFuzzSeed(), start: 'ole' },
+  { name: 'vbaProject.bin', bytes: vbaFuzzSeed(), start: 'vba' },
+  { name: 'seed.docx', bytes: ooxmlFuzzSeed(), start: 'ooxml' },
+  { name: 'seed.pdf', bytes: pdfFuzzSeed(), start: 'pdf' },
+  { name: 'seed.rtf', bytes: rtfFuzzSeed(), start: 'rtf' },
+  { name: 'seed.eml', bytes: buildSampleEml(), start: 'smtp' },
+  { name: 'seed.msg', bytes: sampleMsg(), start: 'msg' },
+  { name: 'seed.html', bytes: htmlFuzzSeed(), start: 'html' },
+  { name: 'seed.js', bytes: javascriptFuzzSeed(), start: 'javascript' },
 ];
 
-describe('fuzzing the pipeline with damaged archives and images', () => {
+describe('fuzzing the pipeline with damaged archives, images, executables, documents and emails', () => {
   let root: string;
   let previousCwd: string;
   let stoq: Stoq;

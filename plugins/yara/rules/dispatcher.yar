@@ -171,32 +171,135 @@ rule media_tiff : image
 rule document_pdf : document
 {
     meta:
-        description = "PDF document (header within the first KiB, as readers accept)"
-        plugin = "exif"
-    strings:
-        $header = "%PDF-"
+        description = "PDF document (%PDF- at offset 0, or later in the first KiB after junk, as readers accept)"
+        plugin = "exif,pdf"
     condition:
-        $header in (0..1024)
+        // Fixed-offset reads, not a string: a string would be searched through the whole payload.
+        (uint32(0) == 0x46445025 and uint8(4) == 0x2D) or
+        for any i in (1..1019) : (uint32(i) == 0x46445025 and uint8(i + 4) == 0x2D)
+}
+
+rule email_msg : email
+{
+    meta:
+        description = "Outlook .msg (MS-OXMSG): OLE2 file whose root storage has CLSID_MailMessage, or whose first directory sector names a __substg1.0_, __properties_version1.0, __nameid_version1.0, __recip_version1.0_ or __attach_version1.0_ entry"
+        plugin = "msg"
+    condition:
+        uint32be(0) == 0xD0CF11E0 and uint32be(4) == 0xA1B11AE1 and
+        (uint16(0x1E) == 9 or uint16(0x1E) == 12) and
+        (
+            (uint32(((uint32(0x30) + 1) << uint16(0x1E)) + 80) == 0x00020D0B and
+             uint32(((uint32(0x30) + 1) << uint16(0x1E)) + 84) == 0 and
+             uint32be(((uint32(0x30) + 1) << uint16(0x1E)) + 88) == 0xC0000000 and
+             uint32be(((uint32(0x30) + 1) << uint16(0x1E)) + 92) == 0x00000046) or
+            for any i in (1 .. ((1 << uint16(0x1E)) >> 7) - 1) : (
+                uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128) == 0x005F005F and
+                (uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128 + 4) == 0x00750073 or
+                 uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128 + 4) == 0x00720070 or
+                 uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128 + 4) == 0x0061006E or
+                 uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128 + 4) == 0x00650072 or
+                 uint32(((uint32(0x30) + 1) << uint16(0x1E)) + i * 128 + 4) == 0x00740061))
+        )
 }
 
 rule document_ole : document
 {
     meta:
-        description = "OLE2 compound file (legacy Office documents, MSI)"
-        plugin = "exif"
+        description = "OLE2 compound file (doc, xls, ppt, a bare vbaProject.bin, encrypted OOXML, MSI), not an Outlook message: streams, properties and VBA macros"
+        plugin = "exif,ole,vba"
     condition:
-        uint32be(0) == 0xD0CF11E0 and uint32be(4) == 0xA1B11AE1
+        uint32be(0) == 0xD0CF11E0 and uint32be(4) == 0xA1B11AE1 and not email_msg
 }
 
 rule document_ooxml : document
 {
     meta:
-        description = "Office Open XML package (a ZIP holding [Content_Types].xml)"
-        plugin = "exif"
-    strings:
-        $content_types = "[Content_Types].xml"
+        description = "Office Open XML package: a ZIP whose first member is [Content_Types].xml (Office, xlsxwriter) or _rels/.rels (LibreOffice), its name at offset 30; decompress (archive_zip) extracts the members"
+        plugin = "exif,ooxml"
     condition:
-        uint32(0) == 0x04034B50 and $content_types
+        uint32(0) == 0x04034B50 and
+        (
+            (uint16(26) == 19 and uint32be(30) == 0x5B436F6E and uint32be(34) == 0x74656E74 and
+             uint32be(38) == 0x5F547970 and uint32be(42) == 0x65735D2E and uint16be(46) == 0x786D and uint8(48) == 0x6C)
+            or
+            (uint16(26) == 11 and uint32be(30) == 0x5F72656C and uint32be(34) == 0x732F2E72 and
+             uint16be(38) == 0x656C and uint8(40) == 0x73)
+        )
+}
+
+rule document_rtf : document
+{
+    meta:
+        description = "RTF document: the bytes 7B 5C 72 74 at offset 0 (Word and rtfobj open it even without the f of rtf)"
+        plugin = "rtf"
+    condition:
+        uint32be(0) == 0x7B5C7274
+}
+
+rule document_html : document
+{
+    meta:
+        description = "HTML: <!DOCTYPE html, <html, <head or <script (any case) within the first 16 bytes (after a UTF-8 BOM or whitespace)"
+        plugin = "html"
+    condition:
+        for any i in (0..16) : (
+            (uint16be(i) == 0x3C21 and (uint32be(i + 2) | 0x20202020) == 0x646F6374 and (uint32be(i + 6) | 0x20202020) == 0x79706520 and
+                (uint32be(i + 10) | 0x20202020) == 0x68746D6C) or
+            ((uint32be(i) | 0x00202020) == 0x3C68746D and (uint8(i + 4) | 0x20) == 0x6C) or
+            ((uint32be(i) | 0x00202020) == 0x3C686561 and (uint8(i + 4) | 0x20) == 0x64) or
+            ((uint32be(i) | 0x00202020) == 0x3C736372 and (uint16be(i + 4) | 0x2020) == 0x6970 and (uint8(i + 6) | 0x20) == 0x74)
+        )
+}
+
+// ---------------------------------------------------------------- email -> smtp
+
+rule email_rfc5322 : email
+{
+    meta:
+        description = "RFC 5322 email (.eml): starts with a header field that commonly opens a message (exact case), an mbox From_ line, or Outlook's saved-headers banner"
+        plugin = "smtp"
+    condition:
+        // Received: / received: / Received-SPF:
+        ((uint32be(0) == 0x52656365 or uint32be(0) == 0x72656365) and uint32be(4) == 0x69766564 and (uint8(8) == 0x3A or uint8(8) == 0x2D))
+        // Return-Path: / Return-path:
+        or (uint32be(0) == 0x52657475 and (uint32be(4) == 0x726E2D50 or uint32be(4) == 0x726E2D70) and uint32be(8) == 0x6174683A)
+        // Resent-From: / Resent-Date: ...
+        or (uint32be(0) == 0x52657365 and uint16be(4) == 0x6E74 and uint8(6) == 0x2D)
+        // Delivered-To:
+        or (uint32be(0) == 0x44656C69 and uint32be(4) == 0x76657265 and uint32be(8) == 0x642D546F and uint8(12) == 0x3A)
+        // From: / From_ (mbox separator "From ")
+        or (uint32be(0) == 0x46726F6D and (uint8(4) == 0x3A or uint8(4) == 0x20))
+        // To:
+        or (uint16be(0) == 0x546F and uint8(2) == 0x3A)
+        // Date:
+        or (uint32be(0) == 0x44617465 and uint8(4) == 0x3A)
+        // Subject:
+        or (uint32be(0) == 0x5375626A and uint32be(4) == 0x6563743A)
+        // Reply-To:
+        or (uint32be(0) == 0x5265706C and uint32be(4) == 0x792D546F and uint8(8) == 0x3A)
+        // MIME-Version:
+        or (uint32be(0) == 0x4D494D45 and uint32be(4) == 0x2D566572 and uint32be(8) == 0x73696F6E and uint8(12) == 0x3A)
+        // Message-ID: / Message-Id:
+        or (uint32be(0) == 0x4D657373 and uint32be(4) == 0x6167652D and (uint16be(8) == 0x4944 or uint16be(8) == 0x4964) and uint8(10) == 0x3A)
+        // Content-Type:
+        or (uint32be(0) == 0x436F6E74 and uint32be(4) == 0x656E742D and uint32be(8) == 0x54797065 and uint8(12) == 0x3A)
+        // DKIM-... / ARC-... / Authentication-Results:
+        or (uint32be(0) == 0x444B494D and uint8(4) == 0x2D)
+        or uint32be(0) == 0x4152432D
+        or (uint32be(0) == 0x41757468 and uint32be(4) == 0x656E7469 and uint32be(8) == 0x63617469 and uint32be(12) == 0x6F6E2D52)
+        // X-<letter> (X-Mozilla-Status, X-Apparently-To, X-Received, X-Original-To, X-Gm-...)
+        or (uint16be(0) == 0x582D and ((uint8(2) >= 0x41 and uint8(2) <= 0x5A) or (uint8(2) >= 0x61 and uint8(2) <= 0x7A)))
+        // "Microsoft Mail Internet Headers Version 2.0" (Outlook's saved headers)
+        or (uint32be(0) == 0x4D696372 and uint32be(4) == 0x6F736F66 and uint32be(8) == 0x74204D61 and uint32be(12) == 0x696C2049)
+}
+
+rule email_tnef : email
+{
+    meta:
+        description = "TNEF stream (winmail.dat, application/ms-tnef): signature 0x223E9F78"
+        plugin = "smtp"
+    condition:
+        uint32(0) == 0x223E9F78
 }
 
 // ---------------------------------------------------------------- certificates -> x509
