@@ -8,17 +8,38 @@ import { main as customPipeline } from '../../examples/custom-pipeline.js';
 import { main as individualScan } from '../../examples/individual-scan.js';
 import { main as manualInteraction } from '../../examples/manual-interaction.js';
 import { main as multiplePluginDirs } from '../../examples/multiple-plugin-dirs.js';
+import { main as phishingEmail } from '../../examples/phishing-email.js';
 import { main as providerRun } from '../../examples/provider-run.js';
 import { main as reconstruct } from '../../examples/reconstruct-subresponses.js';
 import { main as splitResults } from '../../examples/split-results.js';
 import { cleanEnv, ROOT } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { phishingEmail as buildPhishingEmail } from './phishing-sample.js';
 
 describe('examples', () => {
   it('individual scan with alwaysDispatch hash', async () => {
     const r = await individualScan('The quick brown fox', 'fox.txt');
     expect(r.results[0]!.workers['hash']).toMatchObject({ md5: 'a2004f37730b9445670a738fa0fc9ee5' });
     expect(r.results[0]!.payload_meta.extra_data).toEqual({ filename: 'fox.txt' });
+  });
+
+  it('phishing email walk-through: email → zip → document → macro → URL in one response, with the default profile', async () => {
+    const walk = await phishingEmail(buildPhishingEmail(), 'overdue.eml');
+    expect(walk.response.errors).toEqual([]);
+    expect(walk.steps.map((s) => [s.filename, s.extracted_by])).toEqual([
+      ['overdue.eml', undefined],
+      ['invoice.zip', 'smtp'],
+      ['invoice.doc', 'decompress'],
+    ]);
+    expect(walk.steps[0]!.workers).toEqual(expect.arrayContaining(['hash', 'smtp']));
+    expect(walk.steps[1]!.workers).toEqual(expect.arrayContaining(['hash', 'decompress']));
+    expect(walk.steps[2]!.workers).toEqual(expect.arrayContaining(['hash', 'ole', 'vba']));
+    expect(walk.url).toBe('http://malicious.example.com/payload/stage2.exe');
+    expect(walk.suspicious).toBe(true);
+    // The macros themselves are payloads of the same response, under the document.
+    const doc = walk.response.results.find((r) => r.payload_meta.extra_data['filename'] === 'invoice.doc')!;
+    const modules = walk.response.results.filter((r) => r.extracted_from.includes(doc.payload_id) && r.extracted_by.includes('vba'));
+    expect(modules.map((m) => m.payload_meta.extra_data['filename']).sort()).toEqual(['Class1.cls', 'Module1.bas', 'ThisDocument.cls']);
   });
 
   it('provider run saves one response per provided item through the connector', async () => {
