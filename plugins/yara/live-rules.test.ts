@@ -121,6 +121,13 @@ describe('live yara rules', () => {
       expect(fixed.matches.map((m) => m.rule)).toEqual(['v3_gamma']);
       expect(fixed.rules_sha256).toBe(expectedHash(V3));
       expect(fixed.rules_stale).toBeUndefined();
+      // The result cache is on and answers these scans: what the swaps above saw was not a cache
+      // miss by luck, the rules' hash is part of the key.
+      const again = await stoq.scan(CONTENT);
+      expect(again.results[0]!.cached_workers).toContain('yara');
+      const cached = again.results[0]!.workers['yara'] as YaraResult;
+      expect(cached.rules_sha256).toBe(expectedHash(V3));
+      expect(cached.matches.map((m) => m.rule)).toEqual(['v3_gamma']);
     } finally {
       stop = true;
       await Promise.all(busy);
@@ -148,6 +155,20 @@ describe('live yara rules', () => {
       expect(before.matches.map((m) => m.rule)).toEqual(['v1_alpha']);
       const after = (await yara.scan(new Payload(CONTENT), new Request(), ctx)).results as YaraResult;
       expect(after.matches.map((m) => m.rule)).toEqual(['v2_beta']);
+    } finally {
+      await stoq.close();
+    }
+  });
+
+  it('ends on the last of several quick replacements (none of them lost)', async () => {
+    const { stoq, yara } = await start('quick', { cache: false });
+    try {
+      let outcome = yara.nextReload();
+      for (const text of [V2, V1, V2, V3]) replaceRules(text);
+      // One reload or several, the last one compiles what was written last.
+      while ((await outcome).sha256 !== expectedHash(V3)) outcome = yara.nextReload();
+      const result = (await stoq.scan(CONTENT)).results[0]!.workers['yara'] as YaraResult;
+      expect(result.matches.map((m) => m.rule)).toEqual(['v3_gamma']);
     } finally {
       await stoq.close();
     }

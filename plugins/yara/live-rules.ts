@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { compileRuleFile, type RuleSet } from './compile.js';
 
 /** What one reload did: a new set in use, or the error that kept the last good one. */
@@ -20,8 +21,9 @@ export interface ReloadOutcome {
 export class LiveRules {
   #current: RuleSet;
   #staleError: string | undefined;
-  #watcher: FSWatcher | undefined;
-  #watched = new Set<string>();
+  #watchers = new Map<string, FSWatcher>();
+  #debounceMs: number | undefined;
+  #files = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #waiters: Array<(outcome: ReloadOutcome) => void> = [];
   readonly #onOutcome: (outcome: ReloadOutcome, previous: RuleSet) => void;
@@ -43,23 +45,30 @@ export class LiveRules {
   }
 
   /**
-   * Watch the rule file and what it includes; resolves once the watcher is armed, so a change
-   * made after it is seen. Changes within `debounceMs` of each other cause one reload.
+   * Watch the rule file and what it includes; a change made after this returns is seen.
+   * Changes within `debounceMs` of each other cause one reload.
+   *
+   * The folders are watched, not the files: a file replaced by a rename (how editors and deploy
+   * tools write) is a new inode, and a watch on the old one misses the next replacement. And
+   * Node's own `fs.watch`, not chokidar: chokidar 5 throttles a path's events, and of four
+   * replacements 40 ms apart reported two — the last one, the one that matters, was lost.
    */
-  async watch(debounceMs: number): Promise<void> {
+  watch(debounceMs: number): void {
+    this.#debounceMs = debounceMs;
+    this.#follow(this.#current.files);
+  }
+
+  #watchDir(dir: string): void {
     // persistent: false: a watcher never keeps a process alive (a one-shot `stoq scan` must end).
-    const watcher = watch([...this.#current.files], { ignoreInitial: true, persistent: false });
-    this.#watcher = watcher;
-    for (const f of this.#current.files) this.#watched.add(f);
-    watcher.on('all', () => {
+    const watcher = watch(dir, { persistent: false }, (_event, name) => {
+      if (name !== null && !this.#files.has(join(dir, name.toString()))) return;
       clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.reload(), debounceMs);
+      this.#timer = setTimeout(() => this.reload(), this.#debounceMs);
       this.#timer.unref();
     });
-    await new Promise<void>((resolve, reject) => {
-      watcher.once('ready', resolve);
-      watcher.once('error', reject);
-    });
+    // A folder that goes away ends its watch; the kept rules stay in use.
+    watcher.on('error', () => this.#watchers.delete(dir));
+    this.#watchers.set(dir, watcher);
   }
 
   /**
@@ -93,20 +102,17 @@ export class LiveRules {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
-  /** A reload that adds or drops an `include` changes what is watched. */
+  /** A reload that adds an `include` from another folder watches that folder too. */
   #follow(files: string[]): void {
-    if (!this.#watcher) return;
-    const wanted = new Set(files);
-    const added = files.filter((f) => !this.#watched.has(f));
-    const dropped = [...this.#watched].filter((f) => !wanted.has(f));
-    if (added.length > 0) this.#watcher.add(added);
-    if (dropped.length > 0) this.#watcher.unwatch(dropped);
-    this.#watched = wanted;
+    if (this.#debounceMs === undefined) return;
+    this.#files = new Set(files);
+    for (const dir of new Set(files.map((f) => dirname(f)))) if (!this.#watchers.has(dir)) this.#watchDir(dir);
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearTimeout(this.#timer);
-    await this.#watcher?.close();
-    this.#watcher = undefined;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    this.#debounceMs = undefined;
   }
 }

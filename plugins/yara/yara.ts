@@ -48,7 +48,7 @@ export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
       // Compiling blocks the thread it runs on (the shipped rules: about 60-130 ms).
       this.log.warn('yara: watching rule files with isolation: none; each reload compiles on the main thread and holds the event loop meanwhile');
     }
-    await Promise.all(live.map((r) => r.watch(opts.watch_debounce_ms)));
+    for (const r of live) r.watch(opts.watch_debounce_ms);
   }
 
   #load(file: string | null | undefined): LiveRules | undefined {
@@ -93,7 +93,8 @@ export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
   }
 
   override async close(): Promise<void> {
-    await Promise.all([this.#workerRules?.close(), this.#dispatchRules?.close()]);
+    this.#workerRules?.close();
+    this.#dispatchRules?.close();
   }
 
   async scan(payload: Payload, _request: Request, ctx: CallContext): Promise<WorkerResponse> {
