@@ -80,7 +80,7 @@ export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
     return live.staleError === undefined ? live.current.sha256 : `${live.current.sha256}:stale`;
   }
 
-  /** Recompile both rule files now (what a change on disk triggers); resolves with each outcome. */
+  /** Recompile both rule files now (what a change on disk triggers); returns each outcome. */
   reloadRules(): ReloadOutcome[] {
     return [this.#workerRules, this.#dispatchRules].filter((r) => r !== undefined).map((r) => r.reload());
   }
