@@ -37,14 +37,14 @@ function failed(ctx: ScanContext, outcome: WorkOutcome, err: unknown, log: () =>
   return outcome;
 }
 
-function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger, cacheKey?: string): WorkOutcome {
+function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger, cacheFor?: Worker): WorkOutcome {
   let response: NormalisedWorkerResponse | undefined;
   try {
     response = normaliseWorkerResponse(raw);
   } catch (err) {
     return failed(ctx, outcome, err, log);
   }
-  if (cacheKey !== undefined && (response === undefined || response.errors.length === 0)) {
+  if (cacheFor !== undefined && (response === undefined || response.errors.length === 0)) {
     let answer: CachedAnswer | undefined;
     try {
       answer = toCachedAnswer(response);
@@ -52,7 +52,8 @@ function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () 
       // Results JSON cannot hold (a BigInt, a cycle) are still recorded, just not cached.
       log().debug({ err }, 'answer not cached');
     }
-    if (answer) ctx.engine.resultCache!.store(cacheKey, outcome.worker, answer);
+    // The key again: the call may have changed the plugin's variant (rules reloaded in a thread).
+    if (answer) ctx.engine.resultCache!.store(resultCacheKey(cacheFor, outcome.node.payload), outcome.worker, answer);
   }
   return record(ctx, outcome, response);
 }
@@ -87,13 +88,12 @@ function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePro
   const log = () => (child ??= ctx.log.child({ payload_id: payload.payload_id, plugin: name }));
   const cache = ctx.engine.resultCache;
   if (!cache || !isCacheable(worker)) return callWorker(ctx, worker, outcome, log);
-  const key = resultCacheKey(worker, payload);
-  const hit = cache.lookup(key, name);
-  if (isThenable(hit)) return hit.then((answer) => (answer ? fromCache(ctx, outcome, answer) : callWorker(ctx, worker, outcome, log, key)));
-  return hit ? fromCache(ctx, outcome, hit) : callWorker(ctx, worker, outcome, log, key);
+  const hit = cache.lookup(resultCacheKey(worker, payload), name);
+  if (isThenable(hit)) return hit.then((answer) => (answer ? fromCache(ctx, outcome, answer) : callWorker(ctx, worker, outcome, log, true)));
+  return hit ? fromCache(ctx, outcome, hit) : callWorker(ctx, worker, outcome, log, true);
 }
 
-function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, cacheKey?: string): MaybePromise<WorkOutcome> {
+function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, cache = false): MaybePromise<WorkOutcome> {
   let raw: unknown;
   try {
     raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(outcome.node.payload, ctx.request, c), {
@@ -106,10 +106,10 @@ function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log:
   }
   return isThenable(raw)
     ? (raw as Promise<unknown>).then(
-        (r) => answered(ctx, outcome, r, log, cacheKey),
+        (r) => answered(ctx, outcome, r, log, cache ? worker : undefined),
         (err: unknown) => failed(ctx, outcome, err, log),
       )
-    : answered(ctx, outcome, raw, log, cacheKey);
+    : answered(ctx, outcome, raw, log, cache ? worker : undefined);
 }
 
 /** A cached answer recorded as if the worker had just given it, and marked as reused. */

@@ -30,6 +30,8 @@ const OptionsSchema = z.object({
  */
 export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
   static override optionsSchema = OptionsSchema;
+  /** Matches depend on the content and the rules (its cacheVariant), not on the payload's metadata. */
+  static override cacheMetaKeys: readonly string[] = [];
 
   #workerRules: LiveRules | undefined;
   #dispatchRules: LiveRules | undefined;

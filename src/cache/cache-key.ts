@@ -33,7 +33,7 @@ function pluginPart(plugin: BasePlugin): string {
  */
 export function resultCacheKey(plugin: BasePlugin, payload: Payload): string {
   const meta = payload.payload_meta;
-  const keys = (plugin.constructor as { cacheMetaKeys?: readonly string[] }).cacheMetaKeys;
+  const keys = declared(plugin).cacheMetaKeys;
   const metaPart = keys === undefined ? { extra_data: meta.extra_data, dispatch_to: meta.dispatch_to } : keys.map((k) => meta.extra_data[k] ?? null);
   const variant = plugin.cacheVariant?.() ?? '';
   return createHash('sha256')
@@ -49,5 +49,10 @@ export function resultCacheKey(plugin: BasePlugin, payload: Payload): string {
 
 /** Whether a plugin's answers may be cached: its class says so (`static cacheable`) and its `cache` option is not false. */
 export function isCacheable(plugin: BasePlugin): boolean {
-  return (plugin.constructor as { cacheable?: boolean }).cacheable !== false && plugin.options['cache'] !== false;
+  return declared(plugin).cacheable !== false && plugin.options['cache'] !== false;
+}
+
+/** What the plugin's class declares; an isolated plugin's stand-in answers for the class it runs in threads. */
+function declared(plugin: BasePlugin): { cacheable?: boolean; cacheMetaKeys?: readonly string[] } {
+  return (plugin as { pluginClass?: object }).pluginClass ?? plugin.constructor;
 }

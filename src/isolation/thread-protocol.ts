@@ -34,6 +34,8 @@ export interface CallMessage {
 export interface CallReply {
   value: unknown;
   payload_meta: PayloadMetaInit;
+  /** The plugin's `cacheVariant()` after the call (its rules may have been reloaded in the thread). */
+  variant?: string;
   [TRANSFER]?: ArrayBuffer[];
 }
 

@@ -13,6 +13,12 @@ import { ThreadHost } from '../threads/thread-host.js';
 import { applyPayloadMeta, snapshotPayload, type CallMessage, type CallReply, type ThreadInit, type ThreadMethod } from './thread-protocol.js';
 
 const PLUGIN_THREAD = new URL('./plugin-thread.js', import.meta.url);
+
+/** What a plugin class declares about its answers, read by the result cache. */
+export interface PluginClassStatics {
+  cacheable?: boolean;
+  cacheMetaKeys?: readonly string[];
+}
 /** Heap cap of an isolated plugin's threads unless its `memory_limit_mb` option says otherwise. */
 const DEFAULT_THREAD_HEAP_MB = 512;
 
@@ -54,8 +60,9 @@ export class ThreadedPlugin extends BasePlugin {
   scan?: (payload: Payload, request: Request, context: CallContext) => Promise<unknown>;
   getDispatches?: (payload: Payload, request: Request, context: CallContext) => Promise<unknown>;
 
-  constructor(config: PluginConfig, modulePath: string, methods: ThreadMethod[], logLevel: string) {
+  constructor(config: PluginConfig, modulePath: string, methods: ThreadMethod[], logLevel: string, pluginClass: PluginClassStatics = {}) {
     super(config);
+    this.pluginClass = pluginClass;
     const init: ThreadInit = {
       modulePath: threadModulePath(modulePath, config.name),
       name: config.name,
@@ -84,9 +91,22 @@ export class ThreadedPlugin extends BasePlugin {
     await this.#threads.start(1);
   }
 
+  /**
+   * The plugin's own class, for what it declares about itself (`cacheable`, `cacheMetaKeys`):
+   * this stand-in answers for it.
+   */
+  readonly pluginClass: PluginClassStatics;
+  #variant: string | undefined;
+
+  /** The plugin's `cacheVariant()` as its threads last reported it (a thread reloads rules on its own). */
+  override cacheVariant(): string {
+    return this.#variant ?? '';
+  }
+
   async #call(method: ThreadMethod, payload: Payload, request: Request, context: CallContext): Promise<unknown> {
     const message: CallMessage = { method, payload: snapshotPayload(payload), request_meta: request.request_meta.toJSON() };
     const reply = await this.#threads.run(message, [message.payload.content.buffer as ArrayBuffer], { signal: context.signal });
+    if (reply.variant !== undefined) this.#variant = reply.variant;
     applyPayloadMeta(payload, reply.payload_meta);
     return revive(method, reply.value);
   }

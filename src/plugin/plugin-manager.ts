@@ -9,7 +9,7 @@ import { discoverPlugins, type PluginInfo, type PluginRoot, type PluginSource } 
 import { findPluginPackages, nearestProjectDir, stoqHomeDir } from './package-discovery.js';
 import { importPluginModule } from './share-rxstoq.js';
 import { pluginOptions } from './options.js';
-import { ThreadedPlugin } from '../isolation/threaded-plugin.js';
+import { ThreadedPlugin, type PluginClassStatics } from '../isolation/threaded-plugin.js';
 import type { ThreadMethod } from '../isolation/thread-protocol.js';
 import type { PluginConfig } from './plugin-config.js';
 import { ROLE_METHODS, playsRole, type Role } from './roles.js';
@@ -233,7 +233,7 @@ export class PluginManager {
         `Plugin "${info.name}": isolation: thread supports worker and dispatcher calls only, but the class implements ${unsupported.map((m) => `${m}()`).join(', ')}`,
       );
     }
-    return new ThreadedPlugin(config, info.modulePath, implemented as ThreadMethod[], this.log.level);
+    return new ThreadedPlugin(config, info.modulePath, implemented as ThreadMethod[], this.log.level, cls as PluginClassStatics);
   }
 
   /** Every discovered plugin with its roles, version and description. */

@@ -104,6 +104,17 @@ describe('result cache', () => {
     expect(renamed.results[0]!.cached_workers).toEqual(['hash']);
   });
 
+  it('an isolated plugin (yara runs in threads) declares through its stand-in, and its rule set is part of the key', async () => {
+    const s = make({ alwaysDispatch: ['yara'] });
+    const first = await s.scan('rules hash me', { payloadMeta: new PayloadMeta({ extra_data: { filename: 'a' } }) });
+    const yara = (await s.manager.loadPlugin('yara')) as unknown as { cacheVariant(): string };
+    const rulesHash = (first.results[0]!.workers['yara'] as { rules_sha256: string }).rules_sha256;
+    expect(yara.cacheVariant()).toBe(rulesHash);
+    const second = await s.scan('rules hash me', { payloadMeta: new PayloadMeta({ extra_data: { filename: 'b' } }) });
+    expect(second.results[0]!.cached_workers).toEqual(['yara']);
+    expect(second.results[0]!.workers['yara']).toEqual(first.results[0]!.workers['yara']);
+  });
+
   it('counts hits, misses and evictions, and stays under its byte cap', async () => {
     const metrics = new StoqMetrics({ processMetrics: false });
     const s = make({ alwaysDispatch: ['tally'], pluginOpts: { tally: { children: 0 } }, metrics, resultCache: { maxBytes: 2_000 } });
