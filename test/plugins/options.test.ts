@@ -73,12 +73,13 @@ describe('options of bundled plugins, typed by their schemas', () => {
       always_dispatch: [],
       archive_extracted: true,
       concurrency: 4,
+      memory_limit_mb: 512,
     });
   });
 
   it('refuses an option the plugin does not declare, listing the ones it does', async () => {
     await expect(load('hash', { pluginOpts: { hash: { pool_size: 3 } } })).rejects.toThrow(
-      'Plugin "hash" has invalid options: unknown option pool_size = 3 (from pluginOpts / --plugin-opts); hash takes pool_min_size, use_pool, and every plugin takes timeout, concurrency, threads, isolation, memory_limit_mb, required_workers',
+      'Plugin "hash" has invalid options: unknown option pool_size = 3 (from pluginOpts / --plugin-opts); hash takes pool_min_size, use_pool, and every plugin takes timeout, concurrency, threads, isolation, cache, memory_limit_mb, required_workers',
     );
   });
 

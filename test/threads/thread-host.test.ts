@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ThreadClosedError,
   ThreadCrashedError,
+  ThreadOutOfMemoryError,
   ThreadHost,
   ThreadModuleError,
   ThreadStartError,
@@ -110,8 +111,10 @@ describe('ThreadHost', () => {
   it('a thread over its heap cap dies; its request fails and the host goes on', async () => {
     const host = make({ resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } });
     const err = await host.run({ op: 'grow' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ThreadCrashedError);
-    expect((err as Error).message).toMatch(/memory limit/);
+    expect(err).toBeInstanceOf(ThreadOutOfMemoryError);
+    expect(err).toMatchObject({ code: 'THREAD_OUT_OF_MEMORY' });
+    expect((err as Error).message).toMatch(/^thread test-\d+ ran out of memory \(heap limit 16 MB\) while running the request/);
+    expect((err as Error & { cause?: { code?: string } }).cause?.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
     expect((await host.run({ op: 'echo', value: 'ok' })).value).toBe('ok');
   });
 
