@@ -120,7 +120,10 @@ export class Stoq {
     configureSharedPool({ size: pick(options.poolSize, core.pool_size, undefined) });
     const metricsPort = pick(options.metricsPort, core.metrics_port, null);
     this.metrics = options.metrics ?? (metricsPort !== null ? new StoqMetrics() : undefined);
-    if (this.metrics instanceof StoqMetrics) this.metrics.trackPool(sharedPoolStats);
+    if (this.metrics instanceof StoqMetrics) {
+      this.metrics.trackPool(sharedPoolStats);
+      this.metrics.trackPlugins(() => this.manager.loadedPlugins.values());
+    }
 
     this.#resultCache = makeResultCache(options.resultCache, core, this.log, this.metrics);
     this.engine = createEngine({

@@ -82,6 +82,16 @@ export class YaraPlugin extends WorkerPlugin<typeof OptionsSchema> {
     return live.staleError === undefined ? live.current.sha256 : `${live.current.sha256}:stale`;
   }
 
+  /** For the metrics (`stoq_plugin_gauge`): whether the worker rules on disk fail to compile, and reload counts. */
+  override gauges(): Record<string, number> {
+    const live = [this.#workerRules, this.#dispatchRules].filter((r) => r !== undefined);
+    return {
+      rules_stale: live.some((r) => r.staleError !== undefined) ? 1 : 0,
+      rules_reloads: live.reduce((n, r) => n + r.reloads, 0),
+      rules_reload_failures: live.reduce((n, r) => n + r.failures, 0),
+    };
+  }
+
   /** Recompile both rule files now (what a change on disk triggers); returns each outcome. */
   reloadRules(): ReloadOutcome[] {
     return [this.#workerRules, this.#dispatchRules].filter((r) => r !== undefined).map((r) => r.reload());

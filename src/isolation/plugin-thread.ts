@@ -27,7 +27,12 @@ export async function handle(msg: CallMessage, plugin: BasePlugin): Promise<Call
   const context = { signal: new AbortController().signal, log: plugin.log.child({ payload_id: payload.payload_id }) };
   const value =
     msg.method === 'scan' ? await (plugin as Worker).scan(payload, request, context) : await (plugin as Dispatcher).getDispatches(payload, request, context);
-  const reply: CallReply = { value: value ?? undefined, payload_meta: payload.payload_meta.toJSON(), variant: plugin.cacheVariant?.() };
+  const reply: CallReply = {
+    value: value ?? undefined,
+    payload_meta: payload.payload_meta.toJSON(),
+    variant: plugin.cacheVariant?.(),
+    gauges: plugin.gauges?.(),
+  };
   // Extracted content travels back by transfer, not copy.
   const moved: ArrayBuffer[] = [];
   const extracted = (value as { extracted?: Array<{ content?: unknown }> } | undefined)?.extracted;

@@ -36,6 +36,8 @@ export interface CallReply {
   payload_meta: PayloadMetaInit;
   /** The plugin's `cacheVariant()` after the call (its rules may have been reloaded in the thread). */
   variant?: string;
+  /** The plugin's `gauges()` after the call. */
+  gauges?: Record<string, number>;
   [TRANSFER]?: ArrayBuffer[];
 }
 

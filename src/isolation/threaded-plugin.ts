@@ -97,6 +97,12 @@ export class ThreadedPlugin extends BasePlugin {
    */
   readonly pluginClass: PluginClassStatics;
   #variant: string | undefined;
+  #gauges: Record<string, number> | undefined;
+
+  /** The plugin's `gauges()` as the thread that answered last reported them. */
+  override gauges(): Record<string, number> {
+    return this.#gauges ?? {};
+  }
 
   /** The plugin's `cacheVariant()` as its threads last reported it (a thread reloads rules on its own). */
   override cacheVariant(): string {
@@ -107,6 +113,7 @@ export class ThreadedPlugin extends BasePlugin {
     const message: CallMessage = { method, payload: snapshotPayload(payload), request_meta: request.request_meta.toJSON() };
     const reply = await this.#threads.run(message, [message.payload.content.buffer as ArrayBuffer], { signal: context.signal });
     if (reply.variant !== undefined) this.#variant = reply.variant;
+    if (reply.gauges !== undefined) this.#gauges = reply.gauges;
     applyPayloadMeta(payload, reply.payload_meta);
     return revive(method, reply.value);
   }

@@ -45,6 +45,7 @@ export class StoqMetrics implements EngineMetrics {
   readonly #pluginChildren = new Map<string, { observe(v: number): void }>();
   readonly #backlogSources = new Set<() => number>();
   readonly #poolSources = new Set<() => PoolStats | undefined>();
+  readonly #pluginSources = new Set<() => Iterable<{ plugin_name: string; gauges?(): Record<string, number> }>>();
 
   constructor(options: StoqMetricsOptions = {}) {
     const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = loadPromClient();
@@ -129,6 +130,21 @@ export class StoqMetrics implements EngineMetrics {
           this.set(n);
         },
       });
+    const pluginSources = this.#pluginSources;
+    new Gauge({
+      name: 'stoq_plugin_gauge',
+      help: "Numbers plugins report about their own state (their gauges(): yara's rules_stale, rules_reload_failures)",
+      labelNames: ['plugin', 'name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of pluginSources) {
+          for (const plugin of source()) {
+            for (const [name, value] of Object.entries(plugin.gauges?.() ?? {})) this.set({ plugin: plugin.plugin_name, name }, value);
+          }
+        }
+      },
+    });
     poolGauge('stoq_pool_threads', 'Worker-pool threads started', (s) => s.threads);
     poolGauge('stoq_pool_tasks_running', 'Worker-pool tasks handed to threads', (s) => s.running);
     poolGauge('stoq_pool_tasks_queued', 'Worker-pool tasks waiting for a thread', (s) => s.queued);
@@ -169,6 +185,12 @@ export class StoqMetrics implements EngineMetrics {
   trackBacklog(source: () => number): () => void {
     this.#backlogSources.add(source);
     return () => this.#backlogSources.delete(source);
+  }
+
+  /** Export the `gauges()` of these plugins (`stoq_plugin_gauge`) until the returned function is called. */
+  trackPlugins(source: () => Iterable<{ plugin_name: string; gauges?(): Record<string, number> }>): () => void {
+    this.#pluginSources.add(source);
+    return () => this.#pluginSources.delete(source);
   }
 
   /** Report a worker pool's load (the `stoq_pool_*` gauges). */

@@ -82,6 +82,13 @@ export abstract class BasePlugin<S extends OptionsSchema | undefined = undefined
   /** What else this plugin's answers depend on, for the result cache's key (the yara plugin: its rule set's hash). */
   cacheVariant?(): string;
 
+  /**
+   * Numbers about the plugin's own state, exported with the engine's metrics as
+   * `stoq_plugin_gauge{plugin, name}` when they are scraped (yara: `rules_stale`,
+   * `rules_reload_failures`). An isolated plugin's come from the thread that answered last.
+   */
+  gauges?(): Record<string, number>;
+
   readonly plugin_name: string;
   readonly manifest: Manifest;
   readonly pluginDir: string;
