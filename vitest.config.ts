@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Files that kill, pause and restart processes and measure what survives: they run after the
+ * others, one at a time, so the rest of the suite's load cannot change what they see.
+ */
+const ALONE = ['test/queue/chaos.test.ts', 'test/cli/memory.test.ts'];
+const INCLUDE = ['test/**/*.test.ts', 'plugins/**/*.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -10,9 +17,14 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts', 'plugins/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at once on a 2-core machine: most of the suite waits on child processes and I/O.
+    maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'suite', include: INCLUDE, exclude: [...configDefaults.exclude, ...ALONE], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
