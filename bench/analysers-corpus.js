@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { documentFormats } from './document-formats.js';
 import { minimalPe } from './minimal-pe.js';
 import { between, byteStream, rng } from './prng.js';
 
@@ -16,8 +17,9 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore',
 const logSize = (next, min, max) => Math.round(Math.exp(Math.log(min) + next() * (Math.log(max) - Math.log(min))));
 
 /**
- * The formats of the issue-14 analysers, for `bench/runners/plugin-cost.js`: one folder per
- * format (pe, pe-embedded, elf, lnk, x509, ioc-text, random). Built by the real tools where they
+ * The formats of the analysers, for `bench/runners/plugin-cost.js`: one folder per format (pe,
+ * pe-embedded, elf, lnk, x509, ioc-text, random; doc, docx, xls, xlsx, rtf, pdf, html, eml, js
+ * from bench/document-formats.js). Built by the real tools where they
  * are installed (MinGW-w64, gcc, openssl, osslsigncode), plus real files of the format found on
  * this machine (runtime DLLs, /usr/bin ELFs, the CA store). Sizes and choices come from `seed`;
  * compilers and openssl's keys are not seeded, so those bytes differ between machines (their
@@ -49,6 +51,7 @@ export function analyserFormats(dir, spec) {
     for (const [name, data] of shortcuts(next, spec)) put('lnk', name, data);
     for (let i = 0; i < spec.iocText; i++) put('ioc-text', `iocs-${i}.txt`, iocText(next, logSize(next, 1 * KiB, spec.iocTextMax)));
     for (let i = 0; i < spec.random; i++) put('random', `random-${i}.bin`, bytes(logSize(next, 1 * KiB, spec.randomMax)));
+    for (const [category, name, data] of documentFormats(work, next, spec, notes)) put(category, name, data);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

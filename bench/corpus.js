@@ -36,6 +36,10 @@ export const SPECS = {
     iocTextMax: 512 * KiB,
     random: 80,
     randomMax: 2 * MiB,
+    // Documents, emails and scripts (bench/document-formats.js): LibreOffice and Python build them.
+    documents: 12,
+    emails: 12,
+    scripts: 12,
   },
 };
 

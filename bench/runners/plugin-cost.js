@@ -27,6 +27,14 @@ const PLUGINS = {
   hash: { on: null, streaming: true },
   mimetype: { on: null, streaming: false },
   yara: { on: null, streaming: true },
+  ole: { on: ['doc', 'xls'], streaming: false },
+  vba: { on: ['doc', 'xls', 'docx', 'xlsx'], streaming: false },
+  ooxml: { on: ['docx', 'xlsx'], streaming: false },
+  pdf: { on: ['pdf'], streaming: false },
+  rtf: { on: ['rtf'], streaming: false },
+  smtp: { on: ['eml'], streaming: false },
+  html: { on: ['html'], streaming: false },
+  javascript: { on: ['js'], streaming: false },
 };
 
 const { values, positionals } = parseArgs({
