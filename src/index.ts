@@ -74,6 +74,7 @@ export {
 export * from './threads/index.js';
 export { startMetricsServer, StoqMetrics, type MetricsServer, type StoqMetricsOptions } from './metrics/index.js';
 export type { EngineMetrics, PluginCallOutcome } from './metrics/engine-metrics.js';
+export { textDecoder, type TextDecoderLike } from './text/text-decoder.js';
 export { currentTraceCarrier, traceCarrierOf, withTraceCarrier, type TraceCarrier } from './tracing/trace-carrier.js';
 export { ResultCache, type CacheEvent, type ResultCacheOptions } from './cache/result-cache.js';
 export { Stoq, type RunOptions, type RunSummary, type ScanOptions, type StoqOptions } from './stoq.js';

@@ -1,3 +1,5 @@
+import { textDecoder } from 'rxstoq';
+
 /**
  * Page bytes to text: a BOM decides; otherwise UTF-8, and a page that is not valid UTF-8 is read as
  * windows-1252 (the web's default for legacy pages) so that no byte is lost to U+FFFD.
@@ -8,6 +10,6 @@ export function decodeText(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    return textDecoder('windows-1252').decode(bytes);
   }
 }

@@ -1,3 +1,5 @@
+import { textDecoder } from 'rxstoq';
+
 /** What `new TextDecoder(label)` returns (the global is a value only in this project's type libraries). */
 export type Decoder = { decode(bytes: Uint8Array): string };
 
@@ -33,9 +35,9 @@ export function decoderFor(codepage: number | null): Decoder {
     else if (codepage >= 28591 && codepage <= 28606) label = `iso-8859-${codepage - 28590}`;
   }
   try {
-    return new TextDecoder(label);
+    return textDecoder(label);
   } catch {
-    return new TextDecoder('windows-1252');
+    return textDecoder('windows-1252');
   }
 }
 

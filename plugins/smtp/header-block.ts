@@ -1,4 +1,5 @@
 import { decodeWords } from 'postal-mime';
+import { textDecoder } from 'rxstoq';
 
 /** One header field as it appeared: its name as written and its value, unfolded but not decoded. */
 export interface HeaderField {
@@ -15,7 +16,7 @@ export interface HeaderBlock {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const cp1252 = new TextDecoder('windows-1252');
+const cp1252 = textDecoder('windows-1252');
 
 /** Raw 8-bit header bytes: UTF-8 when they are valid UTF-8 (RFC 6532), else Windows-1252. */
 export function headerText(bytes: Uint8Array): string {

@@ -1,3 +1,4 @@
+import { textDecoder } from 'rxstoq';
 /**
  * TNEF (winmail.dat, MS-OXTNEF) reader: the attachments it carries, with their names.
  * Attribute lengths are checked against the bytes present, never trusted for allocation.
@@ -39,7 +40,7 @@ export function isTnef(bytes: Uint8Array): boolean {
   return bytes.length >= 6 && new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) === TNEF_SIGNATURE;
 }
 
-const latin1 = new TextDecoder('windows-1252');
+const latin1 = textDecoder('windows-1252');
 const utf16 = new TextDecoder('utf-16le');
 
 function cString(bytes: Uint8Array): string {

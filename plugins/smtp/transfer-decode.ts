@@ -1,3 +1,4 @@
+import { textDecoder, type TextDecoderLike } from 'rxstoq';
 /** Content-Transfer-Encoding and charset decoding, tolerant of damage (as mail clients are). */
 
 const B64 = new Int16Array(256).fill(-1);
@@ -83,7 +84,7 @@ export function decodeTransfer(body: Uint8Array, encoding: string): Decoded {
 }
 
 /** TextDecoders by charset label, built once (building one costs more than decoding a small part). */
-const decoders = new Map<string, InstanceType<typeof TextDecoder>>();
+const decoders = new Map<string, TextDecoderLike>();
 
 const ASCII = new Set(['us-ascii', 'ascii', 'ansi_x3.4-1968', 'iso646-us']);
 
@@ -101,7 +102,7 @@ export function decodeCharset(bytes: Uint8Array, charset: string): string {
   let decoder = decoders.get(label);
   if (!decoder) {
     try {
-      decoder = new TextDecoder(label);
+      decoder = textDecoder(label);
     } catch {
       decoder = new TextDecoder('utf-8');
     }
