@@ -17,7 +17,7 @@ describe('textDecoder', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const text = textDecoder('windows-1252').decode(all);
     expect(text).toHaveLength(256);
-    [...text].forEach((c, b) => expect(c, `byte 0x${b.toString(16)}`).toBe(reference[b] ?? String.fromCharCode(b)));
+    for (const [b, c] of [...text].entries()) expect(c, `byte 0x${b.toString(16)}`).toBe(reference[b] ?? String.fromCharCode(b));
     expect(textDecoder(' CP1252 ').decode(Uint8Array.from([0x93, 0x80, 0x94]))).toBe('“€”');
     expect(textDecoder('x-cp1252').encoding).toBe('windows-1252');
   });
