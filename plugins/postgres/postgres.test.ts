@@ -204,6 +204,84 @@ describe('postgres connector against a real PostgreSQL', () => {
     expect(await count(`SELECT count(*) AS n FROM ${s}.responses`)).toBe(1);
   });
 
+  it('writes a batch in one transaction: a batch that fails (statement_timeout) stores none of its responses, and rejects every save', async () => {
+    const s = freshSchema();
+    const connector = await plugin(makeStoq(s, { batch_size: 3, batch_delay_ms: 60_000, statement_timeout_ms: 300 }));
+    // Responses with a payload each, scanned by a Stoq that saves nowhere.
+    const scanner = makeStoq(s, {}, { connectors: [] });
+    const responses = await Promise.all([1, 2, 3].map((i) => scanner.scan(Buffer.from(`atomic ${i}`))));
+    const holder = new pg.Client(URL_);
+    await holder.connect();
+    try {
+      // responses can be written, payloads not: the batch's first INSERT succeeds, its second times out.
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE ${s}.payloads IN ACCESS EXCLUSIVE MODE`);
+      const saves = await Promise.allSettled(responses.map((r) => connector.save(r)));
+      expect(saves.map((x) => x.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expect(saves.map((x) => (x.status === 'rejected' ? String(x.reason) : ''))).toEqual(Array(3).fill('error: canceling statement due to statement timeout'));
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await count(`SELECT count(*) AS n FROM ${s}.responses`)).toBe(0);
+    await Promise.all(responses.map((r) => connector.save(r)));
+    expect(await count(`SELECT count(*) AS n FROM ${s}.responses`)).toBe(3);
+    expect(await count(`SELECT count(*) AS n FROM ${s}.payloads`)).toBe(3);
+  });
+
+  it('holds at most max_buffered responses: save() then waits, its signal ends the wait, and close() writes what is buffered', async () => {
+    const s = freshSchema();
+    const stoq = makeStoq(s, { batch_size: 1, batch_delay_ms: 0, max_buffered: 2 });
+    const connector = await plugin(stoq);
+    const make = () => new StoqResponse({ request_meta: new RequestMeta() });
+    const holder = new pg.Client(URL_);
+    await holder.connect();
+    const settled: string[] = [];
+    let first: Promise<void>;
+    let second: Promise<void>;
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`LOCK TABLE ${s}.responses IN ACCESS EXCLUSIVE MODE`);
+      first = connector.save(make()).then(() => void settled.push('first'));
+      await waitForBlockedBackend(connector.applicationName); // the first batch is being written
+      second = connector.save(make()).then(() => void settled.push('second'));
+      // Full (one writing, one queued): the third waits for room until its signal aborts.
+      const stop = new AbortController();
+      const third = connector.save(make(), { signal: stop.signal, log: connector.log });
+      third.catch(() => undefined);
+      stop.abort(new Error('run stopping'));
+      await expect(third).rejects.toThrow('run stopping');
+      expect(settled).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await Promise.all([first, second]);
+    expect(settled).toEqual(['first', 'second']);
+    expect(await count(`SELECT count(*) AS n FROM ${s}.responses`)).toBe(2);
+
+    // A response waiting for its batch delay is written by close(), which resolves its save.
+    const slow = await plugin(makeStoq(s, { batch_delay_ms: 600_000 }));
+    const late = make();
+    const saving = slow.save(late);
+    await slow.close();
+    await saving;
+    expect(await count(`SELECT count(*) AS n FROM ${s}.responses WHERE scan_id = $1`, [late.scan_id])).toBe(1);
+    await expect(slow.save(make())).rejects.toThrow(/not set up/);
+  });
+
+  it('fails setup at once, naming the database, when the database does not exist', async () => {
+    const url = `postgres://postgres@127.0.0.1:5432/${DB}_missing`;
+    const err = await makeStoq('stoq', { url, connect_timeout_ms: 60_000 })
+      .ready()
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect(err?.message).toContain(url);
+    expect(err?.message).toMatch(/1 attempt in .*does not exist/);
+  });
+
   it('fails setup with a clear error naming the URL (password hidden) when nothing listens, within connect_timeout_ms', async () => {
     const port = await freePort();
     const url = `postgres://stoq:s3cret@127.0.0.1:${port}/stoq`;
