@@ -202,6 +202,13 @@ describe('postgres connector against a real PostgreSQL', () => {
     expect(g.status).toBe('fulfilled');
     expect(b.status === 'rejected' && String(b.reason)).toMatch(/not a UUID/);
     expect(await count(`SELECT count(*) AS n FROM ${s}.responses`)).toBe(1);
+
+    // An upper-case UUID is a UUID: stored (PostgreSQL writes it lower case), with its payload.
+    const scanned = await makeStoq(s, {}, { connectors: [] }).scan(Buffer.from('upper'));
+    scanned.scan_id = scanned.scan_id.toUpperCase();
+    await connector.save(scanned);
+    await connector.save(scanned);
+    expect(await count(`SELECT count(*) AS n FROM ${s}.payloads WHERE scan_id = $1`, [scanned.scan_id])).toBe(1);
   });
 
   it('writes a batch in one transaction: a batch that fails (statement_timeout) stores none of its responses, and rejects every save', async () => {

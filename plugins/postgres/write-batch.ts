@@ -31,7 +31,8 @@ export async function writeBatch(client: PoolClient, schema: string, batch: Resp
       'scan_id',
     );
     // Rows of responses stored before (by an earlier delivery) are already there: not written again.
-    const keep = batch.filter((b) => fresh.delete(b.response.scan_id));
+    // (RETURNING gives the uuid in PostgreSQL's lower-case form.)
+    const keep = batch.filter((b) => fresh.delete(b.response.scan_id.toLowerCase()));
     await insert(
       client,
       s,
