@@ -5,22 +5,22 @@ import pg from 'pg';
 import { PayloadMeta, RequestMeta, Stoq, StoqResponse, type StoqOptions } from 'rxstoq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from './fixtures/throwaway-database.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import type { PostgresPlugin } from './postgres.js';
 
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB = `rxstoq_${randomBytes(6).toString('hex')}`;
-const URL_ = `postgres://postgres@127.0.0.1:5432/${DB}`;
+let DB: string;
+let URL_: string;
+let database: ThrowawayDatabase;
 const hex = (algo: string, b: Uint8Array) => createHash(algo).update(b).digest('hex');
 
 let db: pg.Client;
 const open: Stoq[] = [];
 
 beforeAll(async () => {
-  const admin = new pg.Client(ADMIN);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.end();
+  database = await createThrowawayDatabase();
+  DB = database.name;
+  URL_ = database.url;
   db = new pg.Client(URL_);
   await db.connect();
 });
@@ -29,10 +29,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await db?.end();
-  const admin = new pg.Client(ADMIN);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
 let schemas = 0;
@@ -275,6 +272,20 @@ describe('postgres connector against a real PostgreSQL', () => {
     await saving;
     expect(await count(`SELECT count(*) AS n FROM ${s}.responses WHERE scan_id = $1`, [late.scan_id])).toBe(1);
     await expect(slow.save(make())).rejects.toThrow(/not set up/);
+
+    // Aborted while waiting for its batch delay: taken out of the batch, never written.
+    const other = await plugin(makeStoq(s, { batch_delay_ms: 600_000 }));
+    const stop = new AbortController();
+    const dropped = make();
+    const kept = make();
+    const abandoned = other.save(dropped, { signal: stop.signal, log: other.log });
+    const written = other.save(kept);
+    stop.abort(new Error('request timed out'));
+    await expect(abandoned).rejects.toThrow('request timed out');
+    await other.close();
+    await written;
+    const ids = (await db.query(`SELECT scan_id FROM ${s}.responses WHERE scan_id = ANY($1::uuid[])`, [[dropped.scan_id, kept.scan_id]])).rows;
+    expect(ids).toEqual([{ scan_id: kept.scan_id }]);
   });
 
   it('fails setup at once, naming the database, when the database does not exist', async () => {
