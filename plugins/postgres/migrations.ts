@@ -52,6 +52,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The least statement_timeout migrations run with. */
+export const MIGRATION_TIMEOUT_MS = 60_000;
+
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 /**
@@ -60,10 +63,13 @@ export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * applies the steps, the others then find them recorded and apply nothing. Returns the versions
  * this call applied.
  */
-export async function migrate(client: PoolClient, schema: string): Promise<number[]> {
+export async function migrate(client: PoolClient, schema: string, timeoutMs = MIGRATION_TIMEOUT_MS): Promise<number[]> {
   const s = pg.escapeIdentifier(schema);
   await client.query('BEGIN');
   try {
+    // Waiting for another worker's migration, or migrating a big table, may take longer than a
+    // batch's statement_timeout should; the setting ends with the transaction.
+    await client.query(`SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`);
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`rxstoq.postgres.migrations:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);

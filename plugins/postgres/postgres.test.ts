@@ -145,6 +145,34 @@ describe('postgres connector against a real PostgreSQL', () => {
     expect(await count(`SELECT count(*) AS n FROM ${s}.schema_migrations`)).toBe(MIGRATIONS.length);
   });
 
+  it('lets a starting worker wait for another’s migration longer than statement_timeout_ms', async () => {
+    const s = freshSchema();
+    const holder = new pg.Client(URL_);
+    await holder.connect();
+    try {
+      // Another worker migrating: it holds the schema's migration lock.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`rxstoq.postgres.migrations:${s}`]);
+      const stoq = makeStoq(s, { statement_timeout_ms: 150 });
+      const ready = stoq.ready();
+      ready.catch(() => undefined);
+      // Until the waiting migration has waited well past its workers' statement_timeout.
+      for (let i = 0; ; i++) {
+        const { rows } = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'advisory' AND now() - query_start > interval '400 ms'`,
+          [DB],
+        );
+        if (rows.length > 0) break;
+        if (i > 2000) throw new Error('the migration never waited on the advisory lock');
+      }
+      await holder.query('COMMIT');
+      await ready;
+    } finally {
+      await holder.end();
+    }
+    expect(await count(`SELECT count(*) AS n FROM ${s}.schema_migrations`)).toBe(MIGRATIONS.length);
+  });
+
   it('rejects the save whose connection is killed mid-batch; saving again stores it once', async () => {
     const s = freshSchema();
     const stoq = makeStoq(s, { batch_delay_ms: 0 });

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import { ConnectorPlugin, type CallContext, type StoqResponse } from 'rxstoq';
 import { Batcher } from './batcher.js';
-import { migrate } from './migrations.js';
+import { MIGRATION_TIMEOUT_MS, migrate } from './migrations.js';
 import { PostgresOptionsSchema, redactUrl } from './options.js';
 import { isUuid, responseRows, type ResponseRows } from './rows.js';
 import { writeBatch } from './write-batch.js';
@@ -84,7 +84,7 @@ export class PostgresPlugin extends ConnectorPlugin<typeof PostgresOptionsSchema
       let client: pg.PoolClient | undefined;
       try {
         client = await pool.connect();
-        return await migrate(client, o.schema);
+        return await migrate(client, o.schema, Math.max(o.statement_timeout_ms, MIGRATION_TIMEOUT_MS));
       } catch (err) {
         const code = (err as { code?: string }).code ?? '';
         const timedOut = /timeout/i.test((err as Error).message);
