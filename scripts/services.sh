@@ -21,6 +21,9 @@ pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 if ! pg_up; then
   if ! command -v pg_ctlcluster >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql
+    # A fresh Debian cluster wants a password on 127.0.0.1; the tests' throwaway databases need none.
+    hba="$(ls -d /etc/postgresql/*/main | sort -V | tail -1)/pg_hba.conf"
+    grep -q '^host all all 127.0.0.1/32 trust' "$hba" || sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
   fi
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
   for _ in $(seq 100); do pg_up && break; sleep 0.1; done
