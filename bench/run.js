@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STOQ = join(ROOT, 'bin', 'stoq.js');
 const { values: opts } = parseArgs({
   options: {
-    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed,plugins,cache' },
+    only: { type: 'string', default: 'overhead,small,large,small100k,nested,mixed,plugins,cache,postgres' },
     modes: { type: 'string', default: 'baseline,library,cli,provider' },
     corpus: { type: 'string', default: join(ROOT, 'bench', '.corpus') },
     profile: { type: 'boolean', default: false },
@@ -25,11 +25,12 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed,plugins,cache] [--modes baseline,library,cli,provider]
+  console.log(`usage: npm run bench -- [--only overhead,small,large,small100k,nested,mixed,plugins,cache,postgres] [--modes baseline,library,cli,provider]
                        [--corpus DIR] [--profile] [--pool-size N]
 --profile writes V8 CPU profiles (--cpu-prof) of every library/CLI/provider run to bench/reports/profiles/.
 plugins: cost per payload of each analyser plugin on the analysers corpus (bench/runners/plugin-cost.js).
-cache: the mixed corpus cold then warm with the result cache, and every file twice with and without it (bench/runners/cache.js).`);
+cache: the mixed corpus cold then warm with the result cache, and every file twice with and without it (bench/runners/cache.js).
+postgres: responses/s the postgres connector writes (small and mixed corpus, batch sizes 1-200) and hash lookups over 1,000,000 payloads (bench/runners/postgres.js).`);
   process.exit(0);
 }
 const only = new Set(opts.only.split(','));
@@ -395,6 +396,26 @@ if (only.has('cache')) {
   log(
     `  warm/cold ${(r.warm.filesPerSec / r.cold.filesPerSec).toFixed(2)}x; duplicates cache/no cache ${(r.duplicatesCache.filesPerSec / r.duplicatesNoCache.filesPerSec).toFixed(2)}x`,
   );
+}
+
+if (only.has('postgres')) {
+  log('\n== postgres connector: responses/s by batch size; hash lookups over 1,000,000 payloads ==');
+  for (const name of ['small', 'mixed']) {
+    const info = ensureCorpus(opts.corpus, name, log);
+    const list = join(work, `postgres-${name}.txt`);
+    // 2,000 files at most: what is measured is writing, and the responses are made first.
+    writeFileSync(list, `${listFiles(info.dir).slice(0, 2000).join('\n')}\n`);
+    const r = await runScript('postgres.js', [list], `postgres-${name}`);
+    (results.postgres ??= {})[name] = r;
+    for (const b of r.batches) {
+      log(
+        `  ${name.padEnd(6)} batch_size ${String(b.batch_size).padStart(3)}: ${b.responses} responses (${b.payloads} payloads) ${b.responsesPerSec.toFixed(0).padStart(6)} responses/s`,
+      );
+    }
+    log(
+      `  hash lookup over ${r.lookup.payloads} payloads (loaded in ${r.lookup.loadSeconds.toFixed(1)} s): p50 ${r.lookup.p50ms.toFixed(2)} ms, p99 ${r.lookup.p99ms.toFixed(2)} ms`,
+    );
+  }
 }
 
 function sevenZipRecursive(bin, top) {
