@@ -37,14 +37,21 @@ function failed(ctx: ScanContext, outcome: WorkOutcome, err: unknown, log: () =>
   return outcome;
 }
 
-function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger, cacheFor?: Worker): WorkOutcome {
+/** Where a worker's answer goes in the result cache: the key it was looked up under, and the plugin's variant then. */
+interface CacheSlot {
+  worker: Worker;
+  key: string;
+  variant: string | undefined;
+}
+
+function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () => Logger, slot?: CacheSlot): WorkOutcome {
   let response: NormalisedWorkerResponse | undefined;
   try {
     response = normaliseWorkerResponse(raw);
   } catch (err) {
     return failed(ctx, outcome, err, log);
   }
-  if (cacheFor !== undefined && (response === undefined || response.errors.length === 0)) {
+  if (slot !== undefined && (response === undefined || response.errors.length === 0)) {
     let answer: CachedAnswer | undefined;
     try {
       answer = toCachedAnswer(response);
@@ -52,8 +59,9 @@ function answered(ctx: ScanContext, outcome: WorkOutcome, raw: unknown, log: () 
       // Results JSON cannot hold (a BigInt, a cycle) are still recorded, just not cached.
       log().debug({ err }, 'answer not cached');
     }
-    // The key again: the call may have changed the plugin's variant (rules reloaded in a thread).
-    if (answer) ctx.engine.resultCache!.store(resultCacheKey(cacheFor, outcome.node.payload), outcome.worker, answer);
+    // A new key only if the call changed the plugin's variant (rules reloaded in a thread).
+    const key = slot.worker.cacheVariant?.() === slot.variant ? slot.key : resultCacheKey(slot.worker, outcome.node.payload);
+    if (answer) ctx.engine.resultCache!.store(key, outcome.worker, answer);
   }
   return record(ctx, outcome, response);
 }
@@ -88,12 +96,13 @@ function runWorker(ctx: ScanContext, { node, worker, wave }: WorkTask): MaybePro
   const log = () => (child ??= ctx.log.child({ payload_id: payload.payload_id, plugin: name }));
   const cache = ctx.engine.resultCache;
   if (!cache || !isCacheable(worker)) return callWorker(ctx, worker, outcome, log);
-  const hit = cache.lookup(resultCacheKey(worker, payload), name);
-  if (isThenable(hit)) return hit.then((answer) => (answer ? fromCache(ctx, outcome, answer) : callWorker(ctx, worker, outcome, log, true)));
-  return hit ? fromCache(ctx, outcome, hit) : callWorker(ctx, worker, outcome, log, true);
+  const slot: CacheSlot = { worker, key: resultCacheKey(worker, payload), variant: worker.cacheVariant?.() };
+  const hit = cache.lookup(slot.key, name);
+  if (isThenable(hit)) return hit.then((answer) => (answer ? fromCache(ctx, outcome, answer) : callWorker(ctx, worker, outcome, log, slot)));
+  return hit ? fromCache(ctx, outcome, hit) : callWorker(ctx, worker, outcome, log, slot);
 }
 
-function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, cache = false): MaybePromise<WorkOutcome> {
+function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log: () => Logger, slot?: CacheSlot): MaybePromise<WorkOutcome> {
   let raw: unknown;
   try {
     raw = invokePlugin(ctx.engine, worker, (c) => worker.scan(outcome.node.payload, ctx.request, c), {
@@ -106,10 +115,10 @@ function callWorker(ctx: ScanContext, worker: Worker, outcome: WorkOutcome, log:
   }
   return isThenable(raw)
     ? (raw as Promise<unknown>).then(
-        (r) => answered(ctx, outcome, r, log, cache ? worker : undefined),
+        (r) => answered(ctx, outcome, r, log, slot),
         (err: unknown) => failed(ctx, outcome, err, log),
       )
-    : answered(ctx, outcome, raw, log, cache ? worker : undefined);
+    : answered(ctx, outcome, raw, log, slot);
 }
 
 /** A cached answer recorded as if the worker had just given it, and marked as reused. */

@@ -7,6 +7,7 @@ import { isThenable, type MaybePromise } from './maybe-async.js';
 import { NEVER_ABORTED } from './never-aborted.js';
 import type { Semaphore } from '../../src/concurrency/semaphore.js';
 import { endSpan, startPluginSpan } from '../../src/tracing/spans.js';
+import { errorCode } from './normalise.js';
 import type { Context } from '@opentelemetry/api';
 
 /** Where a plugin call sits in a trace: its parent (payload or request span), its role, what it was about. */
@@ -96,11 +97,6 @@ async function acquireSlow(limit: Semaphore, outer: AbortSignal | undefined, als
   }
 }
 
-const errorCodeOf = (err: unknown): string | undefined => {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
 const outcomeOf = (err: unknown): PluginCallOutcome =>
   err instanceof PluginTimeoutError ? 'timeout' : err instanceof ScanCancelledError ? 'cancelled' : 'error';
 
@@ -151,7 +147,7 @@ function callHolding<T>(
     own?.release();
     engine.limiter.release();
     metrics?.pluginCall(plugin.plugin_name, (performance.now() - started) / 1000, outcome);
-    if (span) endSpan(span, err === undefined ? undefined : { code: errorCodeOf(err), message: err instanceof Error ? err.message : String(err) });
+    if (span) endSpan(span, err === undefined ? undefined : { code: errorCode(err), message: err instanceof Error ? err.message : String(err) });
   };
   let result: T | Promise<T>;
   try {

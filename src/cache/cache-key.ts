@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BasePlugin } from '../plugin/base-plugin.js';
 import type { Payload } from '../model/payload.js';
+import { CommonOptionsSchema } from '../plugin/option-schemas.js';
 
-/** Options that change how a plugin is scheduled, not what it answers: left out of the key. */
-const SCHEDULING_OPTIONS = new Set(['timeout', 'concurrency', 'threads', 'isolation', 'memory_limit_mb', 'cache', 'required_workers']);
+/** The options every plugin takes say how it is scheduled, not what it answers: left out of the key. */
+const SCHEDULING_OPTIONS = new Set(Object.keys(CommonOptionsSchema.shape));
 
 const pluginParts = new WeakMap<BasePlugin, string>();
 
