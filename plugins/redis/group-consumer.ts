@@ -154,13 +154,13 @@ export class GroupConsumer {
             grouped = this.joined = true;
           }
           if (buffer.length === 0 && Date.now() >= nextClaim) {
-            buffer.push(...(await untilAborted(this.#claimIdle(), signal)));
+            buffer.push(...(await untilAborted(this.#claimIdle(signal), signal)));
             // A cursor other than 0-0 means more idle entries may be waiting: look again right away.
             nextClaim = this.#claimCursor === '0-0' ? Date.now() + claimEvery : 0;
           }
           if (buffer.length === 0) {
             const wait = Math.max(1, Math.min(this.o.block_ms, nextClaim - Date.now()));
-            buffer.push(...(await untilAborted(this.#readNew(reader, wait), signal)));
+            buffer.push(...(await untilAborted(this.#readNew(reader, wait, signal), signal)));
           }
           failures = 0;
         } catch (err) {
@@ -189,7 +189,13 @@ export class GroupConsumer {
     }
   }
 
-  async #readNew(reader: Redis, blockMs: number): Promise<StreamEntry[]> {
+  /**
+   * A reply that arrives after `signal` aborted is not ours to keep: the run stopped waiting for
+   * it, so nothing will scan those entries. Owning them would keep their heartbeat going and hide
+   * them from other consumers for as long as this process lives; left alone, they go idle and are
+   * claimed.
+   */
+  async #readNew(reader: Redis, blockMs: number, signal: AbortSignal): Promise<StreamEntry[]> {
     const reply = (await reader.xreadgroupBuffer(
       'GROUP',
       this.o.group,
@@ -203,6 +209,7 @@ export class GroupConsumer {
       '>',
     )) as Array<[Buffer, RawEntry[]]> | null;
     const out: StreamEntry[] = [];
+    if (signal.aborted) return out;
     for (const [, items] of reply ?? []) {
       for (const [id, fields] of items) out.push(this.#own({ id: id.toString('utf8'), fields: toFields(fields), deliveries: 1 }));
     }
@@ -210,7 +217,7 @@ export class GroupConsumer {
   }
 
   /** XAUTOCLAIM entries idle for `claim_idle_ms`; the ones delivered too often go to the dead-letter stream. */
-  async #claimIdle(): Promise<StreamEntry[]> {
+  async #claimIdle(signal: AbortSignal): Promise<StreamEntry[]> {
     // ioredis defines xautoclaimBuffer at run time but not in its types (and `callBuffer` breaks its auto-pipelining).
     const writer = this.writer as Redis & { xautoclaimBuffer(...args: Array<string | number>): Promise<unknown> };
     const reply = (await writer.xautoclaimBuffer(
@@ -225,7 +232,8 @@ export class GroupConsumer {
     this.#claimCursor = reply[0].toString('utf8');
     // Entries deleted from the stream come back with no fields; Redis drops them from the PEL itself.
     const claimed = reply[1].filter(([id, fields]) => fields !== null && !this.#owned.has(id.toString('utf8')));
-    if (claimed.length === 0) return [];
+    // Claimed for a run that has stopped since (see #readNew): they go idle again and are claimed.
+    if (claimed.length === 0 || signal.aborted) return [];
     const counts = this.writer.pipeline();
     for (const [id] of claimed) counts.xpending(this.o.stream, this.o.group, id, id, 1);
     const pending = (await counts.exec()) ?? [];
