@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { zipSync } from 'fflate';
 import pg from 'pg';
 import { PayloadMeta, RequestMeta, Stoq, StoqResponse, type StoqOptions } from 'rxstoq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/helpers/redis.js';
 import { tempDir } from '../../test/helpers/tmp.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from './fixtures/throwaway-database.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
@@ -355,15 +355,4 @@ async function waitForBlockedBackend(applicationName: string): Promise<number> {
     if (rows[0]) return rows[0].pid;
   }
   throw new Error('the plugin’s INSERT never waited on the lock');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
